@@ -1,0 +1,15 @@
+//! The ACS wire model shared by the emulator and the client: serde types and pure helpers only.
+
+pub mod api_version;
+pub mod chat;
+pub mod connection_string;
+pub mod error;
+pub mod events;
+pub mod hmac;
+pub mod identifier;
+pub mod identity;
+pub mod time;
+pub mod token;
+
+pub use error::{CommunicationError, CommunicationErrorResponse};
+pub use identifier::{CloudEnvironment, CommunicationIdentifier, IdentifierKind, RawId};

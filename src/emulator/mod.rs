@@ -1,0 +1,1 @@
+//! The embedded ACS emulator.
