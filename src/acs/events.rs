@@ -129,6 +129,7 @@ impl ChatEvent {
 /// A frame as sent on the realtime socket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)] // built once per event and sent at once; boxing buys nothing
 pub enum RealtimeFrame {
     Event {
         seq: u64,

@@ -1,1 +1,372 @@
-//! The embedded ACS emulator.
+//! The embedded ACS emulator: identity and chat over HTTP(S), as the official SDKs expect them.
+
+mod auth;
+mod chat;
+mod error;
+mod extract;
+mod identity;
+mod ids;
+mod paging;
+mod realtime;
+mod store;
+mod throttle;
+pub mod tls;
+
+pub use error::ApiError;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::Method;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{delete, get, post};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::acs::connection_string::ConnectionString;
+use realtime::Hub;
+use store::Store;
+use throttle::Throttle;
+
+/// Where the emulator keeps its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Storage {
+    /// Nothing survives the process.
+    InMemory,
+    /// A SQLite database (and the TLS certificates) in this folder.
+    Directory(PathBuf),
+}
+
+/// How to run the emulator.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    pub listen: SocketAddr,
+    pub tls: bool,
+    pub storage: Storage,
+    /// Apply the service's documented per-thread rate limits (429 with `Retry-After`).
+    pub throttle: bool,
+    /// Refuse `api-version` dates this build does not know, instead of serving them.
+    pub strict_api_version: bool,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 7880)),
+            tls: false,
+            storage: Storage::InMemory,
+            throttle: false,
+            strict_api_version: false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("cannot prepare the emulator's state: {0}")]
+    State(ApiError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot create the data folder {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+}
+
+/// The emulator's secrets; never printed by `Debug`.
+pub(crate) struct Keys {
+    pub access_key: Vec<u8>,
+    pub signing_key: Vec<u8>,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keys(<redacted>)")
+    }
+}
+
+/// Shared by every request handler.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub store: Store,
+    pub keys: Arc<Keys>,
+    pub resource_id: Arc<str>,
+    pub hub: Arc<Hub>,
+    pub throttle: Option<Arc<Throttle>>,
+    pub strict_api_version: bool,
+    pub scheme: &'static str,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// A running emulator. Dropping it without [`Emulator::shutdown`] leaves the server running until the
+/// runtime stops.
+pub struct Emulator {
+    addr: SocketAddr,
+    scheme: &'static str,
+    connection_string: ConnectionString,
+    resource_id: String,
+    ca_certificate: Option<PathBuf>,
+    temp_dir: Option<PathBuf>,
+    stop: watch::Sender<bool>,
+    server: JoinHandle<()>,
+    pruner: JoinHandle<()>,
+    store: Store,
+}
+
+const DATABASE_FILE: &str = "emulator.sqlite3";
+/// Realtime events are kept this long for reconnecting clients.
+const EVENT_RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
+
+impl Emulator {
+    /// Opens the state, binds the address and starts serving.
+    pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
+        let hub = Arc::new(Hub::default());
+        let (db_path, cert_dir, temp_dir) = match &config.storage {
+            Storage::Directory(dir) => {
+                std::fs::create_dir_all(dir).map_err(|source| EmulatorError::DataDir {
+                    path: dir.clone(),
+                    source,
+                })?;
+                (Some(dir.join(DATABASE_FILE)), Some(dir.clone()), None)
+            }
+            Storage::InMemory if config.tls => {
+                let dir = std::env::temp_dir().join(format!(
+                    "acs-interop-emulator-{}-{}",
+                    std::process::id(),
+                    ids::uuid_v4()
+                ));
+                (None, Some(dir.clone()), Some(dir))
+            }
+            Storage::InMemory => (None, None, None),
+        };
+        let store = Store::open(db_path.as_deref(), hub.clone())?;
+        let (resource_id, keys) = store
+            .run(|db| {
+                let resource_id = db.meta_or_insert("resource_id", ids::uuid_v4)?;
+                let access =
+                    db.meta_or_insert("access_key", || B64.encode(ids::random_bytes::<64>()))?;
+                let signing =
+                    db.meta_or_insert("signing_key", || B64.encode(ids::random_bytes::<32>()))?;
+                let decode = |v: &str| {
+                    B64.decode(v)
+                        .map_err(|_| ApiError::internal("a stored key is not valid base64"))
+                };
+                Ok((
+                    resource_id,
+                    Keys {
+                        access_key: decode(&access)?,
+                        signing_key: decode(&signing)?,
+                    },
+                ))
+            })
+            .await
+            .map_err(EmulatorError::State)?;
+
+        let tcp = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| EmulatorError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = tcp.local_addr().map_err(|source| EmulatorError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let scheme = if config.tls { "https" } else { "http" };
+        let (stop, shutdown) = watch::channel(false);
+        let access_key = keys.access_key.clone();
+        let state = AppState {
+            store: store.clone(),
+            keys: Arc::new(keys),
+            resource_id: Arc::from(resource_id.as_str()),
+            hub,
+            throttle: config.throttle.then(|| Arc::new(Throttle::default())),
+            strict_api_version: config.strict_api_version,
+            scheme,
+            shutdown: shutdown.clone(),
+        };
+        let app = router(state);
+        let mut ca_certificate = None;
+        let server = if config.tls {
+            let dir = cert_dir.unwrap_or_else(std::env::temp_dir);
+            let files = tls::ensure_certificates(&dir)?;
+            let acceptor = tls::acceptor(&files)?;
+            ca_certificate = Some(files.ca.clone());
+            let listener = tls::TlsListener::new(tcp, acceptor)
+                .map_err(|source| EmulatorError::Bind { addr, source })?;
+            tokio::spawn(serve(listener, app, shutdown))
+        } else {
+            tokio::spawn(serve(TcpNoDelay(tcp), app, shutdown))
+        };
+        let pruner = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(Duration::from_secs(600));
+                loop {
+                    every.tick().await;
+                    let before = crate::acs::time::now_ms() - EVENT_RETENTION_MS;
+                    if let Err(e) = store.run(move |db| db.prune_events(before)).await {
+                        tracing::warn!(error = %e, "pruning realtime events failed");
+                    }
+                }
+            })
+        };
+        let host = if addr.ip().is_unspecified() {
+            format!("localhost:{}", addr.port())
+        } else {
+            addr.to_string()
+        };
+        let connection_string = ConnectionString::new(&format!("{scheme}://{host}/"), access_key);
+        tracing::info!(endpoint = %connection_string.endpoint, %resource_id, "emulator listening");
+        Ok(Emulator {
+            addr,
+            scheme,
+            connection_string,
+            resource_id,
+            ca_certificate,
+            temp_dir,
+            stop,
+            server,
+            pruner,
+            store,
+        })
+    }
+
+    /// The endpoint, such as `https://127.0.0.1:7880/`.
+    pub fn endpoint(&self) -> &str {
+        &self.connection_string.endpoint
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn scheme(&self) -> &'static str {
+        self.scheme
+    }
+
+    /// A connection string for this emulator (it holds the access key).
+    pub fn connection_string(&self) -> &ConnectionString {
+        &self.connection_string
+    }
+
+    /// The immutable resource id: the one a Teams tenant must allow.
+    pub fn resource_id(&self) -> &str {
+        &self.resource_id
+    }
+
+    /// The CA certificate that clients must trust, with TLS.
+    pub fn ca_certificate(&self) -> Option<&Path> {
+        self.ca_certificate.as_deref()
+    }
+
+    /// Stops accepting, closes connections and the store.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let mut server = self.server;
+        if tokio::time::timeout(Duration::from_secs(5), &mut server)
+            .await
+            .is_err()
+        {
+            server.abort();
+        }
+        self.pruner.abort();
+        self.store.close();
+        if let Some(dir) = self.temp_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// A plain TCP listener that turns off Nagle's algorithm for each connection.
+struct TcpNoDelay(TcpListener);
+
+impl axum::serve::Listener for TcpNoDelay {
+    type Io = tokio::net::TcpStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let (stream, addr) = axum::serve::Listener::accept(&mut self.0).await;
+        let _ = stream.set_nodelay(true);
+        (stream, addr)
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.0.local_addr()
+    }
+}
+
+async fn serve<L>(listener: L, app: Router, mut shutdown: watch::Receiver<bool>)
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+        })
+        .await;
+    if let Err(e) = result {
+        tracing::error!(error = %e, "the emulator's server stopped");
+    }
+}
+
+fn router(state: AppState) -> Router {
+    let identity = Router::new()
+        .route("/identities", post(identity::create))
+        .route("/identities/{id}", delete(identity::delete))
+        .route("/identities/{id}/{action}", post(identity::action))
+        .route("/teamsUser/{action}", post(identity::teams_exchange))
+        .route_layer(from_fn_with_state(state.clone(), auth::require_hmac))
+        .route_layer(from_fn_with_state(
+            state.clone(),
+            extract::identity_api_version,
+        ));
+    let chat =
+        chat::routes().route_layer(from_fn_with_state(state.clone(), extract::chat_api_version));
+    let emulator = Router::new()
+        .route("/emulator/realtime", get(realtime::connect))
+        .route("/emulator/health", get(health));
+    Router::new()
+        .merge(identity)
+        .merge(chat)
+        .merge(emulator)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+}
+
+async fn health(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({"status": "ok", "resourceId": &*state.resource_id}))
+}
+
+async fn not_found(request: Request) -> ApiError {
+    ApiError::not_found(format!(
+        "There is no operation at {} {}.",
+        request.method(),
+        request.uri().path()
+    ))
+}
+
+async fn method_not_allowed(method: Method, request: Request) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "MethodNotAllowed",
+        format!("{method} is not allowed on {}.", request.uri().path()),
+    )
+}

@@ -1,0 +1,195 @@
+//! The realtime socket: `/emulator/realtime`, one per connected user, fed by the store's event log.
+//!
+//! A client connects with its bearer token (header, or `access_token` query parameter for browsers)
+//! and `since=<last seq it saw>`; it first receives `realTimeNotificationConnected`, then every event
+//! after `since` from the log, then live events, each once and in order.
+
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+use super::AppState;
+use super::auth::bearer_user;
+use super::error::ApiError;
+use crate::acs::events::{ControlFrame, RealtimeFrame};
+use crate::acs::time::{format_ms, now_ms};
+
+/// A committed event: its sequence number and its frame text.
+pub type LiveEvent = (u64, Arc<str>);
+
+/// Live fan-out of committed events to connected users.
+#[derive(Default)]
+pub struct Hub {
+    users: Mutex<HashMap<String, broadcast::Sender<LiveEvent>>>,
+}
+
+/// Live events a connection can fall behind by before it goes back to the log.
+const LIVE_BUFFER: usize = 1024;
+/// Events read from the log at a time when catching up.
+const REPLAY_CHUNK: usize = 500;
+/// How often an idle connection hears from the server.
+pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(15);
+
+impl Hub {
+    pub fn publish(&self, user: &str, seq: u64, frame: Arc<str>) {
+        let Ok(mut users) = self.users.lock() else {
+            return;
+        };
+        if let Some(sender) = users.get(user) {
+            if sender.receiver_count() == 0 {
+                users.remove(user);
+            } else {
+                let _ = sender.send((seq, frame));
+            }
+        }
+    }
+
+    pub fn subscribe(&self, user: &str) -> Option<broadcast::Receiver<LiveEvent>> {
+        let mut users = self.users.lock().ok()?;
+        let sender = users
+            .entry(user.to_string())
+            .or_insert_with(|| broadcast::channel(LIVE_BUFFER).0);
+        Some(sender.subscribe())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RealtimeQuery {
+    #[serde(default)]
+    since: Option<u64>,
+    #[serde(default)]
+    access_token: Option<String>,
+}
+
+pub async fn connect(
+    State(state): State<AppState>,
+    Query(query): Query<RealtimeQuery>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let user = match bearer_user(&state, &headers, query.access_token.as_deref()).await {
+        Ok(user) => user,
+        Err(e) => return e.into_response(),
+    };
+    let since = query.since.unwrap_or(0);
+    upgrade
+        .on_upgrade(move |socket| async move {
+            if let Err(e) = serve(state, user, since, socket).await {
+                tracing::debug!(error = %e, "realtime connection ended");
+            }
+        })
+        .into_response()
+}
+
+#[derive(Debug, thiserror::Error)]
+enum ConnectionEnd {
+    #[error("the client went away")]
+    Closed,
+    #[error(transparent)]
+    Store(#[from] ApiError),
+}
+
+async fn send_text(socket: &mut WebSocket, text: &str) -> Result<(), ConnectionEnd> {
+    socket
+        .send(Message::Text(Utf8Bytes::from(text)))
+        .await
+        .map_err(|_| ConnectionEnd::Closed)
+}
+
+async fn send_control(socket: &mut WebSocket, frame: ControlFrame) -> Result<(), ConnectionEnd> {
+    let text = serde_json::to_string(&RealtimeFrame::Control(frame))
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    send_text(socket, &text).await
+}
+
+/// Sends logged events after `*last` until the log is exhausted.
+async fn replay(
+    state: &AppState,
+    user: &str,
+    last: &mut u64,
+    socket: &mut WebSocket,
+) -> Result<(), ConnectionEnd> {
+    loop {
+        let (u, since) = (user.to_string(), *last);
+        let (events, oldest) = state
+            .store
+            .run(move |db| db.events_since(&u, since, REPLAY_CHUNK))
+            .await?;
+        if let Some(oldest) = oldest
+            && oldest > since + 1
+            && events.first().map(|e| e.seq) == Some(oldest)
+        {
+            send_control(socket, ControlFrame::ResyncRequired { oldest_seq: oldest }).await?;
+        }
+        let done = events.len() < REPLAY_CHUNK;
+        for event in events {
+            send_text(socket, &event.frame).await?;
+            *last = event.seq;
+        }
+        if done {
+            return Ok(());
+        }
+    }
+}
+
+async fn serve(
+    state: AppState,
+    user: String,
+    since: u64,
+    mut socket: WebSocket,
+) -> Result<(), ConnectionEnd> {
+    // Subscribe before reading the log, so nothing committed in between is missed.
+    let mut live = state
+        .hub
+        .subscribe(&user)
+        .ok_or_else(|| ApiError::internal("the realtime hub is unavailable"))?;
+    let u = user.clone();
+    let newest = state.store.run(move |db| db.last_event_seq(&u)).await?;
+    send_control(
+        &mut socket,
+        ControlFrame::RealTimeNotificationConnected { last_seq: newest },
+    )
+    .await?;
+    let mut last = since;
+    replay(&state, &user, &mut last, &mut socket).await?;
+    let mut shutdown = state.shutdown.clone();
+    let mut heartbeat = tokio::time::interval(HEARTBEAT_INTERVAL);
+    heartbeat.tick().await;
+    loop {
+        tokio::select! {
+            received = live.recv() => match received {
+                Ok((seq, frame)) => {
+                    if seq <= last { continue; }
+                    if seq > last + 1 {
+                        // Something was published while we replayed; the log has it.
+                        replay(&state, &user, &mut last, &mut socket).await?;
+                        if seq <= last { continue; }
+                    }
+                    send_text(&mut socket, &frame).await?;
+                    last = seq;
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    replay(&state, &user, &mut last, &mut socket).await?;
+                }
+                Err(broadcast::error::RecvError::Closed) => return Ok(()),
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Err(ConnectionEnd::Closed),
+                Some(Ok(_)) => {}
+            },
+            _ = heartbeat.tick() => {
+                send_control(&mut socket, ControlFrame::Heartbeat { time: format_ms(now_ms()) }).await?;
+            }
+            _ = shutdown.changed() => {
+                let _ = socket.send(Message::Close(None)).await;
+                return Ok(());
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The database schema and connection settings.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS identities (
+    id          TEXT PRIMARY KEY,
+    created_ms  INTEGER NOT NULL,
+    generation  INTEGER NOT NULL DEFAULT 0,
+    deleted_ms  INTEGER
+);
+CREATE TABLE IF NOT EXISTS threads (
+    id               TEXT PRIMARY KEY,
+    topic            TEXT NOT NULL,
+    created_ms       INTEGER NOT NULL,
+    created_by       TEXT NOT NULL,
+    deleted_ms       INTEGER,
+    metadata         TEXT,
+    retention        TEXT,
+    last_seq         INTEGER NOT NULL DEFAULT 0,
+    last_message_ms  INTEGER,
+    activity_ms      INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS participants (
+    thread_id         TEXT NOT NULL,
+    raw_id            TEXT NOT NULL,
+    display_name      TEXT,
+    share_history_ms  INTEGER,
+    metadata          TEXT,
+    added_ms          INTEGER NOT NULL,
+    PRIMARY KEY (thread_id, raw_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS participants_by_user ON participants (raw_id, thread_id);
+CREATE TABLE IF NOT EXISTS messages (
+    thread_id     TEXT NOT NULL,
+    seq           INTEGER NOT NULL,
+    id            INTEGER NOT NULL,
+    type          TEXT NOT NULL,
+    sender        TEXT,
+    sender_name   TEXT,
+    content       TEXT NOT NULL,
+    metadata      TEXT,
+    created_ms    INTEGER NOT NULL,
+    edited_ms     INTEGER,
+    deleted_ms    INTEGER,
+    version       INTEGER NOT NULL,
+    client_key    TEXT,
+    PRIMARY KEY (thread_id, seq)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS messages_by_id ON messages (thread_id, id);
+CREATE TABLE IF NOT EXISTS read_receipts (
+    thread_id   TEXT NOT NULL,
+    raw_id      TEXT NOT NULL,
+    message_id  INTEGER NOT NULL,
+    read_ms     INTEGER NOT NULL,
+    PRIMARY KEY (thread_id, raw_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS create_requests (
+    request_id  TEXT NOT NULL,
+    creator     TEXT NOT NULL,
+    response    TEXT NOT NULL,
+    created_ms  INTEGER NOT NULL,
+    PRIMARY KEY (request_id, creator)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS user_event_seq (
+    user_id  TEXT PRIMARY KEY,
+    seq      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (
+    user_id     TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    frame       TEXT NOT NULL,
+    created_ms  INTEGER NOT NULL,
+    PRIMARY KEY (user_id, seq)
+) WITHOUT ROWID;
+"#;
+
+/// Applies connection settings and creates the schema.
+pub fn prepare(conn: &Connection, file_backed: bool) -> Result<(), rusqlite::Error> {
+    if file_backed {
+        // WAL with synchronous=NORMAL: a commit is in the log file before the caller is answered, so it
+        // survives the process being killed (not a power cut, which an emulator need not survive).
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+    }
+    conn.pragma_update(None, "busy_timeout", 5000)?;
+    conn.execute_batch(SCHEMA)?;
+    let version: Option<String> = meta(conn, "schema_version")?;
+    match version.and_then(|v| v.parse::<i64>().ok()) {
+        Some(v) if v > SCHEMA_VERSION => {
+            return Err(rusqlite::Error::InvalidParameterName(format!(
+                "the database was written by a newer acs-interop (schema {v}); this one knows {SCHEMA_VERSION}"
+            )));
+        }
+        Some(_) => {}
+        None => set_meta(conn, "schema_version", &SCHEMA_VERSION.to_string())?,
+    }
+    Ok(())
+}
+
+pub fn meta(conn: &Connection, key: &str) -> Result<Option<String>, rusqlite::Error> {
+    conn.query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+        r.get(0)
+    })
+    .optional()
+}
+
+pub fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<(), rusqlite::Error> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
