@@ -1,1 +1,245 @@
-fn main() {}
+//! Emulator benchmarks, over loopback HTTP against a durable (file-backed) emulator:
+//! - `send_16_clients`: acknowledged message sends per second with 16 concurrent clients;
+//! - `page_of_200_from_100k`: one 200-message page from a 100,000-message thread;
+//! - `start_to_first_request`: emulator start until its first request is served.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use tokio::runtime::Runtime;
+
+use acs_interop::acs::hmac::sign_request;
+use acs_interop::emulator::{Emulator, EmulatorConfig, Storage};
+
+const CLIENTS: usize = 16;
+const BIG_THREAD: usize = 100_000;
+
+struct Fixture {
+    emulator: Emulator,
+    token: String,
+    messages_url: String,
+    _data: tempfile::TempDir,
+}
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+async fn start(data: &std::path::Path) -> Emulator {
+    Emulator::start(EmulatorConfig {
+        listen: "127.0.0.1:0".parse().expect("an address"),
+        storage: Storage::Directory(data.to_path_buf()),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .expect("the emulator starts")
+}
+
+fn encode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+async fn fixture() -> Fixture {
+    let data = tempfile::tempdir().expect("a temp folder");
+    let emulator = start(data.path()).await;
+    let cs = emulator.connection_string().clone();
+    let http = reqwest::Client::new();
+    let path = "/identities?api-version=2023-10-01";
+    let body = serde_json::to_vec(&json!({"createTokenWithScopes": ["chat"]})).expect("json");
+    let date = httpdate::fmt_http_date(SystemTime::now());
+    let signed = sign_request(cs.access_key(), "POST", path, cs.host(), &body, &date);
+    let created: Value = http
+        .post(format!("{}{}", cs.endpoint.trim_end_matches('/'), path))
+        .header("x-ms-date", signed.date)
+        .header("x-ms-content-sha256", signed.content_sha256)
+        .header("authorization", signed.authorization)
+        .body(body)
+        .send()
+        .await
+        .expect("create identity")
+        .json()
+        .await
+        .expect("identity json");
+    let token = created["accessToken"]["token"]
+        .as_str()
+        .expect("a token")
+        .to_string();
+    let thread: Value = http
+        .post(format!(
+            "{}chat/threads?api-version=2024-03-07",
+            cs.endpoint
+        ))
+        .bearer_auth(&token)
+        .json(&json!({"topic": "bench"}))
+        .send()
+        .await
+        .expect("create thread")
+        .json()
+        .await
+        .expect("thread json");
+    let thread_id = thread["chatThread"]["id"].as_str().expect("a thread id");
+    let messages_url = format!(
+        "{}chat/threads/{}/messages?api-version=2024-03-07",
+        cs.endpoint,
+        encode(thread_id)
+    );
+    Fixture {
+        emulator,
+        token,
+        messages_url,
+        _data: data,
+    }
+}
+
+/// Sends `total` messages from [`CLIENTS`] concurrent clients (one connection each); returns the time.
+async fn send_concurrently(
+    clients: &[reqwest::Client],
+    fixture: &Fixture,
+    total: usize,
+) -> Duration {
+    let started = Instant::now();
+    let per_client = total.div_ceil(clients.len());
+    let url = Arc::new(fixture.messages_url.clone());
+    let mut tasks = Vec::new();
+    for client in clients {
+        let (client, url, token) = (client.clone(), url.clone(), fixture.token.clone());
+        tasks.push(tokio::spawn(async move {
+            for i in 0..per_client {
+                let response = client
+                    .post(url.as_str())
+                    .bearer_auth(&token)
+                    .json(&json!({"content": format!("message {i}")}))
+                    .send()
+                    .await
+                    .expect("send");
+                assert_eq!(response.status(), 201, "a send was not acknowledged");
+                let _ = response.bytes().await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("a sender");
+    }
+    started.elapsed()
+}
+
+fn clients() -> Vec<reqwest::Client> {
+    (0..CLIENTS)
+        .map(|_| {
+            reqwest::Client::builder()
+                .pool_max_idle_per_host(1)
+                .build()
+                .expect("a client")
+        })
+        .collect()
+}
+
+fn send_throughput(c: &mut Criterion) {
+    acs_interop::install_crypto_provider();
+    let rt = runtime();
+    let fixture = rt.block_on(fixture());
+    let clients = clients();
+    let mut group = c.benchmark_group("emulator");
+    let batch = 2_000;
+    group.throughput(Throughput::Elements(batch as u64));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(10));
+    group.bench_function("send_16_clients", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    total += send_concurrently(&clients, &fixture, batch).await;
+                }
+                total
+            })
+        })
+    });
+    group.finish();
+    rt.block_on(fixture.emulator.shutdown());
+}
+
+fn page_from_big_thread(c: &mut Criterion) {
+    acs_interop::install_crypto_provider();
+    let rt = runtime();
+    let fixture = rt.block_on(fixture());
+    let clients = clients();
+    rt.block_on(send_concurrently(&clients, &fixture, BIG_THREAD));
+    let http = clients[0].clone();
+    let newest = format!("{}&maxPageSize=200", fixture.messages_url);
+    let middle = format!(
+        "{}&maxPageSize=200&continuationToken={}",
+        fixture.messages_url,
+        BIG_THREAD / 2
+    );
+    let mut group = c.benchmark_group("emulator");
+    for (name, url) in [
+        ("page_of_200_from_100k_newest", &newest),
+        ("page_of_200_from_100k_middle", &middle),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                rt.block_on(async {
+                    let page: Value = http
+                        .get(url.as_str())
+                        .bearer_auth(&fixture.token)
+                        .send()
+                        .await
+                        .expect("list")
+                        .json()
+                        .await
+                        .expect("page json");
+                    assert_eq!(page["value"].as_array().map(Vec::len), Some(200));
+                })
+            })
+        });
+    }
+    group.finish();
+    rt.block_on(fixture.emulator.shutdown());
+}
+
+fn start_to_first_request(c: &mut Criterion) {
+    acs_interop::install_crypto_provider();
+    let rt = runtime();
+    let data = tempfile::tempdir().expect("a temp folder");
+    // The first start makes the database; the measured ones open it, as a user's restart does.
+    rt.block_on(async { start(data.path()).await.shutdown().await });
+    let http = reqwest::Client::new();
+    let mut group = c.benchmark_group("emulator");
+    group.sample_size(20);
+    group.bench_function("start_to_first_request", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let started = Instant::now();
+                    let emulator = start(data.path()).await;
+                    let status = http
+                        .get(format!("{}emulator/health", emulator.endpoint()))
+                        .send()
+                        .await
+                        .expect("health")
+                        .status();
+                    total += started.elapsed();
+                    assert!(status.is_success());
+                    emulator.shutdown().await;
+                }
+                total
+            })
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    send_throughput,
+    page_from_big_thread,
+    start_to_first_request
+);
+criterion_main!(benches);

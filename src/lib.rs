@@ -3,3 +3,9 @@
 
 pub mod acs;
 pub mod emulator;
+
+/// Makes ring the process's rustls crypto provider, which reqwest and the TLS listener use.
+/// Safe to call more than once.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -4,6 +4,8 @@
 //! and `since=<last seq it saw>`; it first receives `realTimeNotificationConnected`, then every event
 //! after `since` from the log, then live events, each once and in order.
 
+use axum::extract::rejection::QueryRejection;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -69,15 +71,39 @@ pub struct RealtimeQuery {
 
 pub async fn connect(
     State(state): State<AppState>,
-    Query(query): Query<RealtimeQuery>,
+    query: Result<Query<RealtimeQuery>, QueryRejection>,
     headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    let user = match bearer_user(&state, &headers, query.access_token.as_deref()).await {
+    // The token is checked first, so that a bad one is refused whatever else is wrong.
+    let token_in_query = match &query {
+        Ok(Query(q)) => q.access_token.clone(),
+        Err(_) => None,
+    };
+    let user = match bearer_user(&state, &headers, token_in_query.as_deref()).await {
         Ok(user) => user,
         Err(e) => return e.into_response(),
     };
-    let since = query.since.unwrap_or(0);
+    let since = match query {
+        Ok(Query(q)) => q.since.unwrap_or(0),
+        Err(_) => {
+            return ApiError::invalid_field(
+                "since",
+                "'since' must be the last sequence number the client saw (a whole number).",
+            )
+            .into_response();
+        }
+    };
+    let upgrade = match upgrade {
+        Ok(u) => u,
+        Err(e) => {
+            return ApiError::bad_request(format!(
+                "This endpoint takes a WebSocket upgrade: {}.",
+                e.body_text()
+            ))
+            .into_response();
+        }
+    };
     upgrade
         .on_upgrade(move |socket| async move {
             if let Err(e) = serve(state, user, since, socket).await {
