@@ -2,7 +2,13 @@
 //! chat and calling with Microsoft Teams users.
 
 pub mod acs;
+pub mod app;
+pub mod backend;
+pub mod client;
+pub mod config;
 pub mod emulator;
+pub mod text;
+pub mod ui;
 
 /// Makes ring the process's rustls crypto provider, which reqwest and the TLS listener use.
 /// Safe to call more than once.

@@ -5,56 +5,144 @@ mod cli;
 use anyhow::Context;
 use clap::Parser;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
+use acs_interop::acs::connection_string::ConnectionString;
+use acs_interop::app::launch::{Endpoint, LaunchOptions, launch};
+use acs_interop::config::{Settings, paths};
 use acs_interop::emulator::{Emulator, EmulatorConfig, Storage};
-use cli::{Cli, Command, EmulatorArgs};
+use cli::{Cli, Command, ConsoleArgs, EmulatorArgs};
 
-fn main() -> std::process::ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    let args = match &cli.command {
-        Some(Command::Emulator(args)) => args.clone(),
-        None => cli.emulator.clone(),
-    };
-    init_logging(&args.log_level);
+    // Read while the process has one thread: the local offset cannot be read safely later.
+    let utc_offset_s = time::UtcOffset::current_local_offset()
+        .map(|o| o.whole_seconds())
+        .unwrap_or(0);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return std::process::ExitCode::FAILURE;
+            return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run_emulator(args)) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+    let result = match cli.command {
+        Some(Command::Emulator(args)) => runtime.block_on(run_emulator(args)),
+        None => runtime.block_on(run_console(cli.console, utc_offset_s)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
+            ExitCode::FAILURE
         }
     }
 }
 
-fn init_logging(level: &str) {
+fn init_stderr_logging(level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
 }
 
-fn default_data_dir() -> anyhow::Result<PathBuf> {
-    let dirs = directories::ProjectDirs::from("", "", "acs-interop").context(
-        "no home folder to keep the emulator's data in; pass --data-dir DIR or --in-memory",
-    )?;
-    Ok(dirs.data_dir().join("emulator"))
+/// The console's log goes to a file: the terminal belongs to the interface.
+fn init_file_logging(level: &str, dir: &std::path::Path) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = dir.join("console.log");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("cannot open the log {}", path.display()))?;
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .init();
+    Ok(path)
+}
+
+async fn run_console(args: ConsoleArgs, utc_offset_s: i32) -> anyhow::Result<()> {
+    let data_dir = if args.in_memory {
+        None
+    } else {
+        Some(match args.data_dir.clone() {
+            Some(dir) => dir,
+            None => paths::data_dir()?,
+        })
+    };
+    let config_dir = paths::config_dir().ok();
+    let config_path = config_dir.as_ref().map(|d| d.join("config.toml"));
+    let settings = match &config_path {
+        Some(path) => Settings::load(path)?,
+        None => Settings::default(),
+    };
+    let log_dir = data_dir
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("acs-interop"));
+    init_file_logging(&args.log_level, &log_dir)?;
+
+    let profile = match (&args.profile, &settings.default_profile) {
+        (Some(name), _) | (None, Some(name)) if args.connection_string.is_none() => {
+            let found = settings.profiles.get(name).cloned().with_context(|| {
+                let known: Vec<&String> = settings.profiles.keys().collect();
+                format!(
+                    "there is no profile '{name}' in {} (profiles: {known:?})",
+                    config_path
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default()
+                )
+            })?;
+            Some(found)
+        }
+        _ => None,
+    };
+    let endpoint = match (&args.connection_string, profile) {
+        (Some(cs), _) => Endpoint::Service {
+            connection: ConnectionString::parse(cs)
+                .context("--connection-string / ACS_CONNECTION_STRING")?,
+            user_id: args.user_id.clone(),
+            ca_cert: args.ca_cert.clone(),
+        },
+        (None, Some(profile)) => Endpoint::Service {
+            connection: ConnectionString::parse(&profile.connection_string)
+                .context("the profile's connection_string")?,
+            user_id: args.user_id.clone().or(profile.user_id),
+            ca_cert: args.ca_cert.clone().or(profile.ca_cert),
+        },
+        (None, None) => Endpoint::Embedded,
+    };
+    let display_name = args
+        .name
+        .clone()
+        .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "me".to_string());
+    launch(LaunchOptions {
+        endpoint,
+        data_dir,
+        config_dir,
+        theme: args.theme.clone().unwrap_or_else(|| settings.theme.clone()),
+        settings,
+        display_name,
+        utc_offset_s,
+    })
+    .await
 }
 
 async fn run_emulator(args: EmulatorArgs) -> anyhow::Result<()> {
+    init_stderr_logging(&args.log_level);
     let storage = if args.in_memory {
         Storage::InMemory
     } else {
         Storage::Directory(match args.data_dir {
             Some(dir) => dir,
-            None => default_data_dir()?,
+            None => paths::data_dir()?.join("emulator"),
         })
     };
     let config = EmulatorConfig {
@@ -95,7 +183,7 @@ fn print_banner(emulator: &Emulator, storage: &Storage) {
     println!("  resource id        {}", emulator.resource_id());
     if let Some(ca) = emulator.ca_certificate() {
         println!(
-            "  certificate        {}  (trust it: Python connection_verify=<path>, Node NODE_EXTRA_CA_CERTS=<path>)",
+            "  certificate        {}  (trust it: Python connection_verify=<path>, Node NODE_EXTRA_CA_CERTS=<path>, acs-interop --ca-cert <path>)",
             ca.display()
         );
     }
@@ -105,7 +193,8 @@ fn print_banner(emulator: &Emulator, storage: &Storage) {
     }
     println!("  realtime           {ws}://{addr}/emulator/realtime?since=0  (bearer token)");
     println!();
-    println!("Point an ACS SDK at it with the connection string above, for example in Python:");
+    println!("Open a console on it:  acs-interop --connection-string \"<connection string>\"");
+    println!("Or point an ACS SDK at it, for example in Python:");
     println!(
         "  CommunicationIdentityClient.from_connection_string(cs, connection_verify=\"<certificate>\")"
     );

@@ -1150,3 +1150,63 @@ async fn chat_call_without_api_version_is_a_bad_request() {
         .await
         .expect_error(400, "MissingApiVersionParameter");
 }
+
+// ---------------------------------------------------------------- throttling
+
+#[tokio::test]
+async fn throttled_emulator_answers_the_eleventh_send_in_ten_seconds_with_429_and_retry_after() {
+    let mut config = support::test_config();
+    config.throttle = true;
+    let e = TestEmulator::start_with(config).await;
+    let alice = e.create_user().await;
+    let thread = e.create_thread(&alice.1, "Busy", &[]).await;
+    for i in 0..10 {
+        e.post(
+            &alice.1,
+            &thread_path(&thread, "/messages"),
+            &json!({"content": format!("m{i}")}),
+        )
+        .await
+        .expect(201);
+    }
+    let refused = e
+        .post(
+            &alice.1,
+            &thread_path(&thread, "/messages"),
+            &json!({"content": "one too many"}),
+        )
+        .await;
+    refused.expect_error(429, "TooManyRequests");
+    let retry_after: u64 = refused
+        .headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("a 429 carries Retry-After in seconds");
+    assert!((1..=10).contains(&retry_after), "Retry-After {retry_after}");
+    // Another thread has its own allowance.
+    let other = e.create_thread(&alice.1, "Quiet", &[]).await;
+    e.post(
+        &alice.1,
+        &thread_path(&other, "/messages"),
+        &json!({"content": "fine"}),
+    )
+    .await
+    .expect(201);
+}
+
+#[tokio::test]
+async fn unthrottled_emulator_takes_many_sends_in_a_row() {
+    let e = TestEmulator::start().await;
+    let alice = e.create_user().await;
+    let thread = e.create_thread(&alice.1, "Busy", &[]).await;
+    for i in 0..15 {
+        e.post(
+            &alice.1,
+            &thread_path(&thread, "/messages"),
+            &json!({"content": format!("m{i}")}),
+        )
+        .await
+        .expect(201);
+    }
+}

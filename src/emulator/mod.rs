@@ -339,6 +339,7 @@ fn router(state: AppState) -> Router {
         chat::routes().route_layer(from_fn_with_state(state.clone(), extract::chat_api_version));
     let emulator = Router::new()
         .route("/emulator/realtime", get(realtime::connect))
+        .route("/emulator/realtime/position", get(realtime::position))
         .route("/emulator/health", get(health));
     Router::new()
         .merge(identity)

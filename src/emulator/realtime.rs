@@ -219,3 +219,16 @@ async fn serve(
         }
     }
 }
+
+/// `GET /emulator/realtime/position`: the newest sequence number held for the caller, so a client that
+/// loaded its state over REST can ask the socket for news only (`since=<lastSeq>`).
+pub async fn position(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let user = match bearer_user(&state, &headers, None).await {
+        Ok(user) => user,
+        Err(e) => return e.into_response(),
+    };
+    match state.store.run(move |db| db.last_event_seq(&user)).await {
+        Ok(last) => axum::Json(serde_json::json!({ "lastSeq": last })).into_response(),
+        Err(e) => e.into_response(),
+    }
+}

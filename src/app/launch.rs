@@ -1,0 +1,160 @@
+//! Starting the console: pick the endpoint (embedded emulator, connection string or profile), start the
+//! backend, take over the terminal, run the event loop, and give the terminal back on every exit path.
+
+use anyhow::Context;
+use crossterm::event::EventStream;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+use super::run::{EventLoop, Exit, Osc52, TerminalGuard};
+use super::state::AppState;
+use crate::acs::connection_string::ConnectionString;
+use crate::backend::session::Target;
+use crate::backend::{BackendConfig, ChangeFeed};
+use crate::config::{Keymap, Settings, Theme};
+use crate::emulator::{Emulator, EmulatorConfig, Storage};
+
+/// Where the console connects.
+#[derive(Debug, Clone)]
+pub enum Endpoint {
+    /// Its own emulator, in-process on a free loopback port.
+    Embedded,
+    Service {
+        connection: ConnectionString,
+        user_id: Option<String>,
+        ca_cert: Option<PathBuf>,
+    },
+}
+
+/// Everything the console needs to start.
+#[derive(Debug, Clone)]
+pub struct LaunchOptions {
+    pub endpoint: Endpoint,
+    /// The data folder, or `None` to keep nothing.
+    pub data_dir: Option<PathBuf>,
+    pub config_dir: Option<PathBuf>,
+    pub settings: Settings,
+    pub theme: String,
+    pub display_name: String,
+    pub utc_offset_s: i32,
+}
+
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    }
+    #[cfg(not(unix))]
+    std::future::pending::<()>().await
+}
+
+/// Runs the console until the user quits.
+pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
+    let user_themes = options.config_dir.as_ref().map(|d| d.join("themes"));
+    let mut theme = Theme::load(&options.theme, user_themes.as_deref()).context("the theme")?;
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        theme = theme.monochrome();
+    }
+    let keymap = Keymap::with_overrides(&options.settings.key_overrides())
+        .map_err(|e| anyhow::anyhow!("config.toml: {e}"))?;
+
+    let console_dir = options.data_dir.as_ref().map(|d| d.join("console"));
+    if let Some(dir) = &console_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let (emulator, target, feed) = match &options.endpoint {
+        Endpoint::Embedded => {
+            let storage = match &options.data_dir {
+                Some(d) => Storage::Directory(d.join("emulator")),
+                None => Storage::InMemory,
+            };
+            let emulator = Emulator::start(EmulatorConfig {
+                listen: ([127, 0, 0, 1], 0).into(),
+                storage,
+                ..EmulatorConfig::default()
+            })
+            .await
+            .context("cannot start the embedded emulator")?;
+            let target = Target {
+                connection: emulator.connection_string().clone(),
+                ca_cert: None,
+                user_id: None,
+                embedded: true,
+                state_dir: console_dir.clone(),
+                display_name: options.display_name.clone(),
+            };
+            (Some(emulator), target, ChangeFeed::Socket)
+        }
+        Endpoint::Service {
+            connection,
+            user_id,
+            ca_cert,
+        } => {
+            // A standalone emulator has the realtime socket; the real service's push channel is not public.
+            let feed = if connection.host().ends_with(".communication.azure.com") {
+                ChangeFeed::Polling(Duration::from_secs(options.settings.poll_interval_secs))
+            } else {
+                ChangeFeed::Socket
+            };
+            let target = Target {
+                connection: connection.clone(),
+                ca_cert: ca_cert.clone(),
+                user_id: user_id.clone(),
+                embedded: false,
+                state_dir: console_dir.clone(),
+                display_name: options.display_name.clone(),
+            };
+            (None, target, feed)
+        }
+    };
+
+    let (command_tx, command_rx) = mpsc::channel(256);
+    let (event_tx, event_rx) = mpsc::channel(4096);
+    let backend = crate::backend::spawn(
+        BackendConfig {
+            target,
+            feed,
+            outbox_path: console_dir.as_ref().map(|d| d.join("outbox.sqlite3")),
+        },
+        command_rx,
+        event_tx,
+    );
+
+    let mut state = AppState::new(keymap);
+    state.utc_offset_s = options.utc_offset_s;
+    state.client_id_prefix = format!("{:x}", crate::acs::time::now_ms());
+
+    let exit = {
+        let guard = TerminalGuard::enter().context("cannot set up the terminal")?;
+        let terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))
+            .context("cannot open the terminal")?;
+        let mut event_loop = EventLoop {
+            terminal,
+            state,
+            theme,
+            commands: command_tx,
+            events: event_rx,
+            clipboard: Osc52,
+        };
+        let exit = event_loop.run(EventStream::new(), stop_signal()).await;
+        drop(guard);
+        exit
+    };
+    // The backend gets a moment to stop after Shutdown; pending sends stay in the outbox.
+    let _ = tokio::time::timeout(Duration::from_secs(2), backend).await;
+    if let Some(emulator) = emulator {
+        emulator.shutdown().await;
+    }
+    match exit.context("the terminal failed")? {
+        Exit::Quit | Exit::Stopped | Exit::InputClosed => Ok(()),
+    }
+}

@@ -1,0 +1,12 @@
+//! The console: state, messages, the pure `update`, and the event loop that runs them.
+
+pub mod launch;
+pub mod model;
+pub mod msg;
+pub mod run;
+pub mod state;
+pub mod update;
+
+pub use msg::{Effect, Msg};
+pub use state::AppState;
+pub use update::update;

@@ -1,0 +1,190 @@
+//! What the console knows about threads, messages and people: owned data, made safe at the edge.
+
+use crate::acs::identifier::{CommunicationIdentifier, IdentifierKind};
+use crate::text::{AttachmentKind, AttachmentRef};
+
+/// Text from the network after the sanitiser: safe to put on a terminal as one line.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash, PartialOrd, Ord)]
+pub struct SafeText(String);
+
+impl SafeText {
+    /// Sanitises `text` for single-line display.
+    pub fn new(text: &str) -> SafeText {
+        SafeText(crate::text::sanitize_line(text).into_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Display for SafeText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Who someone is, as far as the console shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonKind {
+    Acs,
+    Teams,
+    TeamsApp,
+    Phone,
+    Other,
+}
+
+impl PersonKind {
+    pub fn of(raw_id: &str) -> PersonKind {
+        match CommunicationIdentifier::from_raw_id(raw_id).kind() {
+            IdentifierKind::CommunicationUser => PersonKind::Acs,
+            IdentifierKind::MicrosoftTeamsUser | IdentifierKind::TeamsExtensionUser => {
+                PersonKind::Teams
+            }
+            IdentifierKind::MicrosoftTeamsApp => PersonKind::TeamsApp,
+            IdentifierKind::PhoneNumber => PersonKind::Phone,
+            IdentifierKind::Unknown => PersonKind::Other,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PersonKind::Acs => "ACS",
+            PersonKind::Teams => "Teams",
+            PersonKind::TeamsApp => "Teams app",
+            PersonKind::Phone => "phone",
+            PersonKind::Other => "other",
+        }
+    }
+}
+
+/// A thread in the thread list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreadSummary {
+    pub id: String,
+    pub topic: SafeText,
+    pub last_activity_ms: Option<i64>,
+    pub deleted: bool,
+    pub unread: usize,
+    pub has_teams_users: bool,
+}
+
+/// What a message is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MessageKind {
+    Text,
+    Html,
+    TopicUpdated { topic: SafeText },
+    ParticipantAdded { names: Vec<SafeText> },
+    ParticipantRemoved { names: Vec<SafeText> },
+}
+
+impl MessageKind {
+    pub fn is_system(&self) -> bool {
+        !matches!(self, MessageKind::Text | MessageKind::Html)
+    }
+}
+
+/// A message as the console keeps it. The body stays raw: it is rendered (and sanitised) by `text`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub id: String,
+    /// Position in the thread: the numeric id (ACS ids are epoch milliseconds).
+    pub order: i64,
+    pub version: String,
+    pub kind: MessageKind,
+    pub sender: Option<String>,
+    pub sender_name: SafeText,
+    pub body: String,
+    pub attachments: Vec<AttachmentRef>,
+    pub created_ms: i64,
+    pub edited_ms: Option<i64>,
+    pub deleted_ms: Option<i64>,
+    /// The client id this console put in `metadata` when it sent the message.
+    pub client_id: Option<String>,
+}
+
+impl Message {
+    /// Orders by id, which the service makes increasing; ids that are not numbers go by time.
+    pub fn order_of(id: &str, created_ms: i64) -> i64 {
+        id.parse().unwrap_or(created_ms)
+    }
+
+    pub fn has_newer_version_than(&self, other: &Message) -> bool {
+        let v = |s: &str| s.parse::<i64>().unwrap_or(0);
+        v(&self.version) > v(&other.version)
+            || (self.version == other.version
+                && self.deleted_ms.is_some()
+                && other.deleted_ms.is_none())
+    }
+}
+
+/// A participant of a thread.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Participant {
+    pub raw_id: String,
+    pub name: SafeText,
+    pub kind: PersonKind,
+}
+
+/// How far someone has read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadReceipt {
+    pub reader: String,
+    pub message_id: String,
+    pub read_ms: i64,
+}
+
+/// The delivery state of a message this console sends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SendState {
+    Sending,
+    Sent { message_id: String },
+    Failed { reason: SafeText },
+}
+
+/// An own message on its way: shown under the thread until the thread holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingSend {
+    pub client_id: String,
+    pub content: String,
+    pub created_ms: i64,
+    pub state: SendState,
+}
+
+/// How the console hears about changes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RealtimeState {
+    Connecting,
+    Live,
+    Reconnecting {
+        attempt: u32,
+    },
+    /// Against the real service: polling, and typing indicators are unavailable.
+    Polling {
+        interval_s: u64,
+    },
+}
+
+/// Where the console is connected, for the status bar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Connection {
+    /// "emulator" or the service host.
+    pub endpoint_label: String,
+    pub me: String,
+    pub my_name: SafeText,
+}
+
+impl AttachmentRef {
+    pub fn label(&self) -> String {
+        let kind = match self.kind {
+            AttachmentKind::Image => "image",
+            AttachmentKind::File => "file",
+        };
+        format!("[{kind}: {}]", self.name)
+    }
+}

@@ -1,0 +1,200 @@
+//! The event loop: waits on the terminal, the backend and a tick; drains what is queued; updates;
+//! redraws only when something changed. Generic over the ratatui backend so tests can drive it.
+
+use crossterm::event::{Event, KeyEventKind};
+use futures_util::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+use super::msg::{Effect, Msg};
+use super::state::AppState;
+use super::update::update;
+use crate::backend::{BackendEvent, Command};
+use crate::config::Theme;
+
+/// How often the clock ticks (typing indicators expire on ticks).
+const TICK: Duration = Duration::from_millis(500);
+
+/// Why the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Quit,
+    /// The terminal's event stream ended.
+    InputClosed,
+    /// SIGTERM or another stop signal.
+    Stopped,
+}
+
+/// Where copied text goes: OSC 52 on a real terminal, a buffer in tests.
+pub trait Clipboard {
+    fn copy(&mut self, text: &str);
+}
+
+pub struct EventLoop<B: Backend, C: Clipboard> {
+    pub terminal: Terminal<B>,
+    pub state: AppState,
+    pub theme: Theme,
+    pub commands: mpsc::Sender<Command>,
+    pub events: mpsc::Receiver<BackendEvent>,
+    pub clipboard: C,
+}
+
+fn now_ms() -> i64 {
+    crate::acs::time::now_ms()
+}
+
+fn to_msg(event: Event) -> Option<Msg> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => Some(Msg::Key(key)),
+        Event::Mouse(mouse) => Some(Msg::Mouse(mouse)),
+        Event::Paste(text) => Some(Msg::Paste(text)),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        _ => None,
+    }
+}
+
+impl<B: Backend, C: Clipboard> EventLoop<B, C> {
+    /// Runs until the user quits, the input ends or `stop` resolves.
+    pub async fn run<S, F>(&mut self, mut input: S, stop: F) -> std::io::Result<Exit>
+    where
+        S: Stream<Item = std::io::Result<Event>> + Unpin,
+        F: std::future::Future<Output = ()>,
+    {
+        let size = self
+            .terminal
+            .size()
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        self.state.size = (size.width, size.height);
+        self.state.now_ms = now_ms();
+        self.draw()?;
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        tokio::pin!(stop);
+        let mut backend_open = true;
+        loop {
+            let mut batch = Vec::new();
+            tokio::select! {
+                event = input.next() => match event {
+                    Some(Ok(e)) => batch.extend(to_msg(e)),
+                    Some(Err(e)) => return Err(e),
+                    None => return Ok(Exit::InputClosed),
+                },
+                event = self.events.recv(), if backend_open => match event {
+                    Some(e) => batch.push(Msg::Backend(e)),
+                    None => {
+                        backend_open = false;
+                        batch.push(Msg::Backend(BackendEvent::Failure {
+                            what: super::model::SafeText::new("The connection to ACS stopped."),
+                            fix: super::model::SafeText::new("Restart acs-interop; the log in the data folder says why."),
+                        }));
+                    }
+                },
+                _ = tick.tick() => batch.push(Msg::Tick(now_ms())),
+                _ = &mut stop => return Ok(Exit::Stopped),
+            }
+            // Drain whatever else is already queued, so a burst costs one frame.
+            while let Ok(e) = self.events.try_recv() {
+                batch.push(Msg::Backend(e));
+            }
+            let mut dirty = false;
+            for msg in batch {
+                let before = matches!(msg, Msg::Tick(_)).then(|| tick_fingerprint(&self.state));
+                let effects = update(&mut self.state, msg);
+                dirty |= match before {
+                    Some(fingerprint) => fingerprint != tick_fingerprint(&self.state),
+                    None => true,
+                };
+                for effect in effects {
+                    match effect {
+                        Effect::Command(c) => {
+                            if self.commands.send(c).await.is_err() {
+                                tracing::warn!("the backend is gone; a command was dropped");
+                            }
+                        }
+                        Effect::Copy(text) => self.clipboard.copy(&text),
+                        Effect::Quit => {
+                            let _ = self.commands.send(Command::Shutdown).await;
+                            return Ok(Exit::Quit);
+                        }
+                    }
+                }
+            }
+            if dirty {
+                self.draw()?;
+            }
+        }
+    }
+
+    pub fn draw(&mut self) -> std::io::Result<()> {
+        let (state, theme) = (&self.state, &self.theme);
+        self.terminal
+            .draw(|frame| crate::ui::view(state, theme, frame))
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        Ok(())
+    }
+}
+
+/// What a tick can change: expired typing indicators and notices.
+fn tick_fingerprint(state: &AppState) -> (usize, bool) {
+    let typing = state.views.values().map(|v| v.typing.len()).sum();
+    (typing, state.notice.is_some())
+}
+
+/// Puts text on the terminal's clipboard with OSC 52; works over SSH where the terminal allows it.
+pub struct Osc52;
+
+impl Clipboard for Osc52 {
+    fn copy(&mut self, text: &str) {
+        use base64::Engine;
+        use std::io::Write;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+        let mut out = std::io::stdout();
+        let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+        let _ = out.flush();
+    }
+}
+
+/// The real terminal: raw mode, alternate screen, mouse and bracketed paste; restored on drop, on
+/// panic (through the hook) and on every return path.
+pub struct TerminalGuard;
+
+impl TerminalGuard {
+    pub fn enter() -> std::io::Result<TerminalGuard> {
+        use crossterm::{event, execute, terminal};
+        terminal::enable_raw_mode()?;
+        let guard = TerminalGuard;
+        execute!(
+            std::io::stdout(),
+            terminal::EnterAlternateScreen,
+            event::EnableMouseCapture,
+            event::EnableBracketedPaste
+        )?;
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore_terminal();
+            previous(info);
+        }));
+        Ok(guard)
+    }
+}
+
+/// Puts the terminal back as it was; safe to call more than once.
+pub fn restore_terminal() {
+    use crossterm::{cursor, event, execute, terminal};
+    let _ = execute!(
+        std::io::stdout(),
+        event::DisableBracketedPaste,
+        event::DisableMouseCapture,
+        terminal::LeaveAlternateScreen,
+        cursor::Show
+    );
+    let _ = terminal::disable_raw_mode();
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}

@@ -1,0 +1,254 @@
+//! The console's state. `update` changes it; `view` only reads it.
+
+use ratatui_textarea::TextArea;
+use std::collections::{BTreeMap, HashMap};
+
+use super::model::{
+    Connection, Message, Participant, PendingSend, RealtimeState, SafeText, ThreadSummary,
+};
+use crate::config::Keymap;
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Threads,
+    Messages,
+    Composer,
+    Participants,
+}
+
+/// What is drawn over the panes, if anything.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    None,
+    Help,
+    /// The `:` command line, with its text and the completion cycle.
+    CommandLine(CommandLine),
+    Confirm(Confirmation),
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CommandLine {
+    pub input: String,
+    /// Candidates of the last Tab, and which one is shown.
+    pub completions: Vec<String>,
+    pub completion_index: usize,
+}
+
+/// A question that needs y or n.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Confirmation {
+    LargePaste {
+        text: String,
+    },
+    DeleteThread {
+        thread_id: String,
+        topic: SafeText,
+        teams_users: usize,
+    },
+}
+
+/// An error the user should see: what happened and what to do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorBar {
+    pub what: SafeText,
+    pub fix: SafeText,
+}
+
+/// Where the message list is scrolled to: the bottom line shown is `lines_up` lines above the bottom of
+/// the message `anchor` (its order). `None` follows the newest message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Scroll {
+    pub anchor: Option<i64>,
+    pub lines_up: usize,
+}
+
+/// Someone typing, until when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Typist {
+    pub name: SafeText,
+    pub until_ms: i64,
+}
+
+/// Everything known about one thread.
+#[derive(Debug, Clone, Default)]
+pub struct ThreadView {
+    /// Messages by order (numeric id): a sorted map, so pages and news merge cheaply.
+    pub messages: BTreeMap<i64, Message>,
+    pub pending: Vec<PendingSend>,
+    pub participants: Vec<Participant>,
+    /// Reader raw id → the order of the last message they read.
+    pub receipts: HashMap<String, i64>,
+    pub typing: HashMap<String, Typist>,
+    pub older_available: bool,
+    pub loading_older: bool,
+    pub scroll: Scroll,
+    /// The message picked in the messages pane (for copy, edit, delete).
+    pub selected: Option<i64>,
+    /// The newest message this console reported as read.
+    pub read_reported: Option<i64>,
+    pub loaded: bool,
+}
+
+impl ThreadView {
+    /// Adds or replaces messages; a stale version never overwrites a newer one.
+    pub fn merge(&mut self, messages: Vec<Message>) -> usize {
+        let mut added = 0;
+        for m in messages {
+            match self.messages.get(&m.order) {
+                Some(existing) if !m.has_newer_version_than(existing) => {}
+                Some(_) => {
+                    self.messages.insert(m.order, m);
+                }
+                None => {
+                    if let Some(client_id) = &m.client_id {
+                        self.pending.retain(|p| &p.client_id != client_id);
+                    }
+                    self.messages.insert(m.order, m);
+                    added += 1;
+                }
+            }
+        }
+        added
+    }
+
+    pub fn last_order(&self) -> Option<i64> {
+        self.messages.keys().next_back().copied()
+    }
+
+    /// How many of `others` have read the message at `order`.
+    pub fn readers_of(&self, order: i64, me: &str) -> (usize, usize) {
+        let others: Vec<&Participant> = self
+            .participants
+            .iter()
+            .filter(|p| p.raw_id != me && p.kind == super::model::PersonKind::Acs)
+            .collect();
+        let read = others
+            .iter()
+            .filter(|p| self.receipts.get(&p.raw_id).is_some_and(|r| *r >= order))
+            .count();
+        (read, others.len())
+    }
+}
+
+/// The composer: a multi-line editor, its history, and the message being edited, if any.
+#[derive(Debug, Clone, Default)]
+pub struct Composer {
+    pub textarea: TextArea<'static>,
+    pub history: Vec<String>,
+    /// Position while walking the history with Ctrl-P / Ctrl-N.
+    pub history_index: Option<usize>,
+    /// The message being edited instead of a new one: (thread, message id).
+    pub editing: Option<(String, String)>,
+}
+
+impl Composer {
+    pub fn text(&self) -> String {
+        self.textarea.lines().join("\n")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.textarea.lines().iter().all(|l| l.is_empty())
+    }
+
+    pub fn set_text(&mut self, text: &str) {
+        let mut textarea = TextArea::from(text.lines().map(str::to_string).collect::<Vec<_>>());
+        textarea.move_cursor(ratatui_textarea::CursorMove::Bottom);
+        textarea.move_cursor(ratatui_textarea::CursorMove::End);
+        self.textarea = textarea;
+    }
+
+    pub fn clear(&mut self) {
+        self.textarea = TextArea::default();
+        self.editing = None;
+        self.history_index = None;
+    }
+}
+
+/// The whole console state.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The time of the last tick or event, in epoch milliseconds: `update` has no clock.
+    pub now_ms: i64,
+    pub connection: Option<Connection>,
+    pub realtime: RealtimeState,
+    pub threads: Vec<ThreadSummary>,
+    /// Index into `threads` of the highlighted one.
+    pub thread_cursor: usize,
+    pub views: HashMap<String, ThreadView>,
+    pub open_thread: Option<String>,
+    pub focus: Focus,
+    pub overlay: Overlay,
+    pub composer: Composer,
+    pub error: Option<ErrorBar>,
+    pub notice: Option<SafeText>,
+    /// The terminal size, for layout-dependent decisions (scroll steps, mouse hits).
+    pub size: (u16, u16),
+    /// When this console last told the open thread it was typing.
+    pub typing_sent_ms: Option<i64>,
+    pub keymap: Keymap,
+    /// The user's offset from UTC, read once at start (the clock is not read in `update`).
+    pub utc_offset_s: i32,
+    /// Makes client message ids unique across runs; set once at start.
+    pub client_id_prefix: String,
+    pub sends: u64,
+    /// How long the notice stays.
+    pub notice_until_ms: i64,
+}
+
+impl AppState {
+    pub fn new(keymap: Keymap) -> AppState {
+        AppState {
+            now_ms: 0,
+            connection: None,
+            realtime: RealtimeState::Connecting,
+            threads: Vec::new(),
+            thread_cursor: 0,
+            views: HashMap::new(),
+            open_thread: None,
+            focus: Focus::Composer,
+            overlay: Overlay::None,
+            composer: Composer::default(),
+            error: None,
+            notice: None,
+            size: (80, 24),
+            typing_sent_ms: None,
+            keymap,
+            utc_offset_s: 0,
+            client_id_prefix: String::from("c"),
+            sends: 0,
+            notice_until_ms: 0,
+        }
+    }
+
+    pub fn me(&self) -> Option<&str> {
+        self.connection.as_ref().map(|c| c.me.as_str())
+    }
+
+    pub fn open_view(&self) -> Option<&ThreadView> {
+        self.open_thread.as_ref().and_then(|t| self.views.get(t))
+    }
+
+    pub fn open_summary(&self) -> Option<&ThreadSummary> {
+        let id = self.open_thread.as_ref()?;
+        self.threads.iter().find(|t| &t.id == id)
+    }
+
+    /// Own sends on their way, over all threads.
+    pub fn pending_sends(&self) -> usize {
+        self.count_sends(|s| matches!(s, super::model::SendState::Sending))
+    }
+
+    /// Own sends that failed and wait for `:retry`, over all threads.
+    pub fn failed_sends(&self) -> usize {
+        self.count_sends(|s| matches!(s, super::model::SendState::Failed { .. }))
+    }
+
+    fn count_sends(&self, matches: impl Fn(&super::model::SendState) -> bool) -> usize {
+        self.views
+            .values()
+            .flat_map(|v| v.pending.iter())
+            .filter(|p| matches(&p.state))
+            .count()
+    }
+}

@@ -1,0 +1,353 @@
+//! The `:` command line: editing, completion and the commands themselves.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::keys::retry_failed;
+use super::{fail, notify};
+use crate::app::msg::Effect;
+use crate::app::state::{AppState, CommandLine, Confirmation, Focus, Overlay};
+use crate::backend::Command;
+
+/// The commands, with their arguments, for completion and help.
+pub const COMMANDS: [(&str, &str); 10] = [
+    ("new", "<topic> [participant ...]  start a thread"),
+    ("add", "<participant>  add someone to this thread"),
+    ("remove", "<participant>  remove someone from this thread"),
+    ("topic", "<text>  change this thread's topic"),
+    ("edit", "edit the selected (or your last) message"),
+    ("delete", "delete the selected (or your last) message"),
+    ("delete-thread", "delete this thread"),
+    ("retry", "resend failed messages"),
+    ("help", "show the keys and commands"),
+    ("quit", "leave"),
+];
+
+pub fn on_key(state: &mut AppState, mut line: CommandLine, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => {
+            state.overlay = Overlay::None;
+            return Vec::new();
+        }
+        KeyCode::Enter => {
+            state.overlay = Overlay::None;
+            return execute(state, &line.input);
+        }
+        KeyCode::Tab => {
+            complete(state, &mut line);
+            state.overlay = Overlay::CommandLine(line);
+            return Vec::new();
+        }
+        KeyCode::Backspace => {
+            if line.input.is_empty() {
+                state.overlay = Overlay::None;
+                return Vec::new();
+            }
+            line.input.pop();
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => line.input.clear(),
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => line.input.push(c),
+        _ => {}
+    }
+    line.completions.clear();
+    line.completion_index = 0;
+    state.overlay = Overlay::CommandLine(line);
+    Vec::new()
+}
+
+/// Splits on spaces, keeping "quoted phrases" together.
+pub fn split_words(input: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    let mut any = false;
+    for c in input.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
+            c if c.is_whitespace() && !quoted => {
+                if any {
+                    words.push(std::mem::take(&mut current));
+                    any = false;
+                }
+            }
+            c => {
+                current.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        words.push(current);
+    }
+    words
+}
+
+const PERSON_FIX: &str = "Use their raw id (8:acs:…, or 8:orgid:<object id> for Teams); names work for people already in one of your threads.";
+
+/// People the console knows, as (display name, raw id).
+fn known_people(state: &AppState) -> Vec<(String, String)> {
+    let mut people: Vec<(String, String)> = state
+        .views
+        .values()
+        .flat_map(|v| v.participants.iter())
+        .map(|p| (p.name.as_str().to_string(), p.raw_id.clone()))
+        .collect();
+    people.sort();
+    people.dedup();
+    people
+}
+
+/// A participant by raw id (anything with a `:`) or by the display name of someone known.
+fn resolve_person(state: &AppState, word: &str) -> Result<String, String> {
+    if word.contains(':') {
+        return Ok(word.to_string());
+    }
+    let people = known_people(state);
+    let matches: Vec<&(String, String)> = people
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case(word))
+        .collect();
+    match matches.as_slice() {
+        [(_, raw)] => Ok(raw.clone()),
+        [] => Err(format!("No one called '{word}' is known here.")),
+        _ => Err(format!("More than one person is called '{word}'.")),
+    }
+}
+
+fn execute(state: &mut AppState, input: &str) -> Vec<Effect> {
+    let words = split_words(input.trim().trim_start_matches(':'));
+    let Some((name, args)) = words.split_first() else {
+        return Vec::new();
+    };
+    let rest_of_line = || {
+        let trimmed = input.trim().trim_start_matches(':').trim_start();
+        trimmed.get(name.len()..).unwrap_or("").trim().to_string()
+    };
+    let thread = state.open_thread.clone();
+    let need_thread = |state: &mut AppState| -> Option<String> {
+        if thread.is_none() {
+            fail(
+                state,
+                "No thread is open.",
+                "Open one in the thread list, or start one with :new <topic>.",
+            );
+        }
+        thread.clone()
+    };
+    match name.as_str() {
+        "q" | "quit" => vec![Effect::Quit],
+        "help" | "h" => {
+            state.overlay = Overlay::Help;
+            Vec::new()
+        }
+        "new" => {
+            let Some((topic, people)) = args.split_first() else {
+                fail(
+                    state,
+                    ":new needs a topic.",
+                    "Write :new \"Team sync\" alice 8:orgid:<object id>",
+                );
+                return Vec::new();
+            };
+            let mut participants = Vec::new();
+            for p in people {
+                match resolve_person(state, p) {
+                    Ok(raw) => participants.push(raw),
+                    Err(e) => {
+                        fail(state, &e, PERSON_FIX);
+                        return Vec::new();
+                    }
+                }
+            }
+            vec![Effect::Command(Command::CreateThread {
+                topic: topic.clone(),
+                participants,
+            })]
+        }
+        "add" | "remove" => {
+            let Some(thread_id) = need_thread(state) else {
+                return Vec::new();
+            };
+            let Some(who) = args.first() else {
+                fail(
+                    state,
+                    &format!(":{name} needs a participant."),
+                    "Give a raw id or the name of someone known.",
+                );
+                return Vec::new();
+            };
+            match resolve_person(state, who) {
+                Ok(raw) if name == "add" => vec![Effect::Command(Command::AddParticipant {
+                    thread_id,
+                    participant: raw,
+                })],
+                Ok(raw_id) => vec![Effect::Command(Command::RemoveParticipant {
+                    thread_id,
+                    raw_id,
+                })],
+                Err(e) => {
+                    fail(state, &e, PERSON_FIX);
+                    Vec::new()
+                }
+            }
+        }
+        "topic" => {
+            let Some(thread_id) = need_thread(state) else {
+                return Vec::new();
+            };
+            let topic = rest_of_line();
+            if topic.is_empty() {
+                fail(state, ":topic needs the new topic.", "Write :topic <text>.");
+                return Vec::new();
+            }
+            vec![Effect::Command(Command::UpdateTopic { thread_id, topic })]
+        }
+        "edit" => {
+            edit_last(state);
+            Vec::new()
+        }
+        "delete" => {
+            let Some(thread_id) = need_thread(state) else {
+                return Vec::new();
+            };
+            match own_target(state) {
+                Some((message_id, _)) => vec![Effect::Command(Command::DeleteMessage {
+                    thread_id,
+                    message_id,
+                })],
+                None => {
+                    fail(
+                        state,
+                        "You have no message here to delete.",
+                        "Only your own messages can be deleted.",
+                    );
+                    Vec::new()
+                }
+            }
+        }
+        "delete-thread" => {
+            let Some(thread_id) = need_thread(state) else {
+                return Vec::new();
+            };
+            let topic = state
+                .open_summary()
+                .map(|t| t.topic.clone())
+                .unwrap_or_default();
+            let teams_users = state
+                .open_view()
+                .map(|v| {
+                    v.participants
+                        .iter()
+                        .filter(|p| p.kind == crate::app::model::PersonKind::Teams)
+                        .count()
+                })
+                .unwrap_or(0);
+            state.overlay = Overlay::Confirm(Confirmation::DeleteThread {
+                thread_id,
+                topic,
+                teams_users,
+            });
+            Vec::new()
+        }
+        "retry" => retry_failed(state),
+        other => {
+            let names: Vec<&str> = COMMANDS.iter().map(|(n, _)| *n).collect();
+            fail(
+                state,
+                &format!("There is no command ':{other}'."),
+                &format!("Commands: {} (Tab completes).", names.join(", ")),
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// The selected own message, or the newest own one: (id, body).
+fn own_target(state: &AppState) -> Option<(String, String)> {
+    let me = state.me()?;
+    let view = state.open_view()?;
+    let mine = |m: &&crate::app::model::Message| {
+        m.sender.as_deref() == Some(me) && m.deleted_ms.is_none() && !m.kind.is_system()
+    };
+    let selected = view
+        .selected
+        .and_then(|o| view.messages.get(&o))
+        .filter(mine);
+    let message = selected.or_else(|| view.messages.values().rev().find(mine))?;
+    Some((message.id.clone(), message.body.clone()))
+}
+
+/// Puts the selected (or newest) own message in the composer for editing.
+pub fn edit_last(state: &mut AppState) {
+    let Some(thread_id) = state.open_thread.clone() else {
+        return;
+    };
+    match own_target(state) {
+        Some((message_id, body)) => {
+            state.composer.set_text(&body);
+            state.composer.editing = Some((thread_id, message_id));
+            state.focus = Focus::Composer;
+            notify(state, "Editing your message: Enter saves, Esc cancels.");
+        }
+        None => notify(state, "You have no message here to edit."),
+    }
+}
+
+fn complete(state: &AppState, line: &mut CommandLine) {
+    if line.completions.is_empty() {
+        let words = split_words(&line.input);
+        let ends_with_space = line.input.ends_with(' ');
+        line.completions = if words.len() <= 1 && !ends_with_space {
+            let prefix = words.first().map(String::as_str).unwrap_or("");
+            COMMANDS
+                .iter()
+                .filter(|(n, _)| n.starts_with(prefix))
+                .map(|(n, _)| format!("{n} "))
+                .collect()
+        } else {
+            let prefix = if ends_with_space {
+                ""
+            } else {
+                words.last().map(String::as_str).unwrap_or("")
+            };
+            let head = &line.input[..line.input.len() - prefix.len()];
+            known_people(state)
+                .into_iter()
+                .flat_map(|(name, raw)| [name, raw])
+                .filter(|c| !c.is_empty() && c.to_lowercase().starts_with(&prefix.to_lowercase()))
+                .map(|c| {
+                    let quoted = if c.contains(' ') {
+                        format!("\"{c}\"")
+                    } else {
+                        c
+                    };
+                    format!("{head}{quoted} ")
+                })
+                .collect()
+        };
+        line.completion_index = 0;
+        if let Some(first) = line.completions.first() {
+            line.input = first.clone();
+        }
+        return;
+    }
+    line.completion_index = (line.completion_index + 1) % line.completions.len();
+    line.input = line.completions[line.completion_index].clone();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_words_stay_together() {
+        assert_eq!(
+            split_words(r#"new "Team sync" alice  8:acs:x"#),
+            vec!["new", "Team sync", "alice", "8:acs:x"]
+        );
+        assert_eq!(split_words("  "), Vec::<String>::new());
+        assert_eq!(split_words(r#"new """#), vec!["new", ""]);
+    }
+}

@@ -1,0 +1,441 @@
+//! Keys, mouse and paste.
+
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+
+use super::backend::open_thread;
+use super::command_line;
+use super::{TYPING_SEND_INTERVAL_MS, fail, scroll};
+use crate::app::model::{PendingSend, SendState};
+use crate::app::msg::Effect;
+use crate::app::state::{AppState, CommandLine, Confirmation, Focus, Overlay};
+use crate::backend::Command;
+use crate::config::Action;
+use crate::ui::layout;
+
+/// A paste larger than this asks before it lands in the composer.
+pub const LARGE_PASTE_CHARS: usize = 2_000;
+pub const LARGE_PASTE_LINES: usize = 30;
+/// Lines the mouse wheel scrolls.
+const WHEEL_LINES: usize = 3;
+
+pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    // Ctrl-C always quits, whatever the bindings say.
+    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        return vec![Effect::Quit];
+    }
+    match state.overlay.clone() {
+        Overlay::Help => {
+            state.overlay = Overlay::None;
+            return Vec::new();
+        }
+        Overlay::CommandLine(line) => return command_line::on_key(state, line, key),
+        Overlay::Confirm(question) => return on_confirm_key(state, question, key),
+        Overlay::None => {}
+    }
+    if state.focus == Focus::Composer {
+        return on_composer_key(state, key);
+    }
+    let Some(action) = state.keymap.pane_action(&key) else {
+        if key.code == KeyCode::Esc {
+            state.error = None;
+        }
+        return Vec::new();
+    };
+    on_pane_action(state, action)
+}
+
+fn on_pane_action(state: &mut AppState, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Quit => return vec![Effect::Quit],
+        Action::Help => state.overlay = Overlay::Help,
+        Action::CommandLine => state.overlay = Overlay::CommandLine(CommandLine::default()),
+        Action::FocusNext => state.focus = cycle(state, true),
+        Action::FocusPrevious => state.focus = cycle(state, false),
+        Action::FocusComposer => state.focus = Focus::Composer,
+        Action::Up | Action::Down => return move_cursor(state, action == Action::Up),
+        Action::PageUp => {
+            let page = scroll::viewport_height(state).saturating_sub(2).max(1);
+            return scroll::scroll_up(state, page).into_iter().collect();
+        }
+        Action::PageDown => {
+            let page = scroll::viewport_height(state).saturating_sub(2).max(1);
+            scroll::scroll_down(state, page);
+            return scroll::mark_read_if_seen(state).into_iter().collect();
+        }
+        Action::Top => {
+            return scroll::scroll_up(state, usize::MAX / 4)
+                .into_iter()
+                .collect();
+        }
+        Action::Bottom => {
+            if let Some(view) = state
+                .open_thread
+                .clone()
+                .and_then(|t| state.views.get_mut(&t))
+            {
+                view.scroll = Default::default();
+                view.selected = None;
+            }
+            return scroll::mark_read_if_seen(state).into_iter().collect();
+        }
+        Action::Open => {
+            if state.focus == Focus::Threads
+                && let Some(id) = state.threads.get(state.thread_cursor).map(|t| t.id.clone())
+            {
+                let effects = open_thread(state, &id);
+                state.focus = Focus::Composer;
+                return effects;
+            }
+            if state.focus == Focus::Messages {
+                state.focus = Focus::Composer;
+            }
+        }
+        Action::Copy => return copy_selected(state),
+        Action::Retry => return retry_failed(state),
+        Action::Send
+        | Action::Newline
+        | Action::EditLast
+        | Action::HistoryPrevious
+        | Action::HistoryNext => {}
+    }
+    Vec::new()
+}
+
+fn cycle(state: &AppState, forward: bool) -> Focus {
+    let area = ratatui::layout::Rect::new(0, 0, state.size.0, state.size.1);
+    let panes = layout::panes(area, 1, false);
+    let mut order = Vec::new();
+    if panes.threads.is_some() {
+        order.push(Focus::Threads);
+    }
+    order.push(Focus::Messages);
+    if panes.participants.is_some() {
+        order.push(Focus::Participants);
+    }
+    order.push(Focus::Composer);
+    let i = order.iter().position(|f| *f == state.focus).unwrap_or(0);
+    let n = order.len();
+    order[if forward {
+        (i + 1) % n
+    } else {
+        (i + n - 1) % n
+    }]
+}
+
+fn move_cursor(state: &mut AppState, up: bool) -> Vec<Effect> {
+    match state.focus {
+        Focus::Threads => {
+            let n = state.threads.len();
+            if n > 0 {
+                state.thread_cursor = if up {
+                    state.thread_cursor.saturating_sub(1)
+                } else {
+                    (state.thread_cursor + 1).min(n - 1)
+                };
+            }
+            Vec::new()
+        }
+        Focus::Messages => select_message(state, up),
+        _ => Vec::new(),
+    }
+}
+
+/// Moves the message selection, keeping the selected message at the bottom of the view.
+fn select_message(state: &mut AppState, up: bool) -> Vec<Effect> {
+    let Some(thread_id) = state.open_thread.clone() else {
+        return Vec::new();
+    };
+    let Some(view) = state.views.get_mut(&thread_id) else {
+        return Vec::new();
+    };
+    let current = view.selected.or(view.last_order().map(|o| o + 1));
+    let Some(current) = current else {
+        return Vec::new();
+    };
+    let next = if up {
+        view.messages.range(..current).next_back().map(|(o, _)| *o)
+    } else {
+        view.messages.range(current + 1..).next().map(|(o, _)| *o)
+    };
+    match next {
+        Some(order) => {
+            view.selected = Some(order);
+            view.scroll = crate::app::state::Scroll {
+                anchor: if Some(order) == view.last_order() {
+                    None
+                } else {
+                    Some(order)
+                },
+                lines_up: 0,
+            };
+            if up
+                && view.messages.range(..order).next().is_none()
+                && view.older_available
+                && !view.loading_older
+            {
+                view.loading_older = true;
+                return vec![Effect::Command(Command::LoadOlder { thread_id })];
+            }
+        }
+        None if !up => {
+            view.selected = None;
+            view.scroll = Default::default();
+            return scroll::mark_read_if_seen(state).into_iter().collect();
+        }
+        None => {}
+    }
+    Vec::new()
+}
+
+fn copy_selected(state: &mut AppState) -> Vec<Effect> {
+    let Some(view) = state.open_view() else {
+        return Vec::new();
+    };
+    let message = view
+        .selected
+        .and_then(|o| view.messages.get(&o))
+        .or_else(|| view.messages.values().next_back());
+    let Some(message) = message else {
+        return Vec::new();
+    };
+    let lines = match message.kind {
+        crate::app::model::MessageKind::Html => {
+            crate::text::html_to_lines(&message.body, &message.attachments)
+        }
+        _ => crate::text::plain_to_lines(&message.body),
+    };
+    let text = lines
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.text.as_str()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n");
+    super::notify(state, "Copied the message (OSC 52).");
+    vec![Effect::Copy(text)]
+}
+
+pub fn retry_failed(state: &mut AppState) -> Vec<Effect> {
+    let Some(thread_id) = state.open_thread.clone() else {
+        return Vec::new();
+    };
+    let Some(view) = state.views.get_mut(&thread_id) else {
+        return Vec::new();
+    };
+    let mut effects = Vec::new();
+    for p in view
+        .pending
+        .iter_mut()
+        .filter(|p| matches!(p.state, SendState::Failed { .. }))
+    {
+        p.state = SendState::Sending;
+        effects.push(Effect::Command(Command::RetrySend {
+            thread_id: thread_id.clone(),
+            client_id: p.client_id.clone(),
+        }));
+    }
+    if effects.is_empty() {
+        super::notify(state, "Nothing to retry in this thread.");
+    }
+    effects
+}
+
+fn on_confirm_key(state: &mut AppState, question: Confirmation, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Char('y') | KeyCode::Char('Y') => {
+            state.overlay = Overlay::None;
+            match question {
+                Confirmation::LargePaste { text } => {
+                    state.composer.textarea.insert_str(&text);
+                    Vec::new()
+                }
+                Confirmation::DeleteThread { thread_id, .. } => {
+                    vec![Effect::Command(Command::DeleteThread { thread_id })]
+                }
+            }
+        }
+        KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+            state.overlay = Overlay::None;
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn on_composer_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    match state.keymap.composer_action(&key) {
+        Some(Action::Send) => return send_composer(state),
+        Some(Action::Newline) => {
+            state.composer.textarea.insert_newline();
+            return Vec::new();
+        }
+        Some(Action::EditLast) if state.composer.is_empty() => {
+            command_line::edit_last(state);
+            return Vec::new();
+        }
+        Some(Action::HistoryPrevious) => {
+            walk_history(state, true);
+            return Vec::new();
+        }
+        Some(Action::HistoryNext) => {
+            walk_history(state, false);
+            return Vec::new();
+        }
+        _ => {}
+    }
+    if key.code == KeyCode::Esc {
+        if state.composer.editing.is_some() {
+            state.composer.clear();
+        }
+        state.focus = Focus::Messages;
+        return Vec::new();
+    }
+    let before = state.composer.textarea.lines().to_vec();
+    state.composer.textarea.input(key);
+    let changed = state.composer.textarea.lines() != before.as_slice();
+    if changed && !state.composer.is_empty() {
+        return typing_notification(state).into_iter().collect();
+    }
+    Vec::new()
+}
+
+/// At most one typing notification per interval while composing in a thread.
+fn typing_notification(state: &mut AppState) -> Option<Effect> {
+    let thread_id = state.open_thread.clone()?;
+    if state.composer.editing.is_some() {
+        return None;
+    }
+    if state
+        .typing_sent_ms
+        .is_some_and(|t| state.now_ms - t < TYPING_SEND_INTERVAL_MS)
+    {
+        return None;
+    }
+    state.typing_sent_ms = Some(state.now_ms);
+    Some(Effect::Command(Command::Typing { thread_id }))
+}
+
+fn walk_history(state: &mut AppState, back: bool) {
+    let n = state.composer.history.len();
+    if n == 0 {
+        return;
+    }
+    let index = match (state.composer.history_index, back) {
+        (None, true) => Some(n - 1),
+        (None, false) => None,
+        (Some(i), true) => Some(i.saturating_sub(1)),
+        (Some(i), false) if i + 1 < n => Some(i + 1),
+        (Some(_), false) => None,
+    };
+    let text = index
+        .and_then(|i| state.composer.history.get(i).cloned())
+        .unwrap_or_default();
+    state.composer.set_text(&text);
+    state.composer.history_index = index;
+}
+
+fn send_composer(state: &mut AppState) -> Vec<Effect> {
+    let text = state.composer.text();
+    if text.trim().is_empty() {
+        return Vec::new();
+    }
+    let Some(thread_id) = state.open_thread.clone() else {
+        fail(
+            state,
+            "There is no thread to send to.",
+            "Create one with :new <topic>.",
+        );
+        return Vec::new();
+    };
+    if state.open_summary().is_some_and(|t| t.deleted) {
+        fail(
+            state,
+            "This thread was deleted; nothing can be sent to it.",
+            "Start a new one with :new <topic>.",
+        );
+        return Vec::new();
+    }
+    if state.composer.history.last() != Some(&text) {
+        state.composer.history.push(text.clone());
+    }
+    if let Some((edit_thread, message_id)) = state.composer.editing.take() {
+        state.composer.clear();
+        return vec![Effect::Command(Command::EditMessage {
+            thread_id: edit_thread,
+            message_id,
+            content: text,
+        })];
+    }
+    state.composer.clear();
+    state.sends += 1;
+    let client_id = format!("{}-{}", state.client_id_prefix, state.sends);
+    let now = state.now_ms;
+    let view = state.views.entry(thread_id.clone()).or_default();
+    view.pending.push(PendingSend {
+        client_id: client_id.clone(),
+        content: text.clone(),
+        created_ms: now,
+        state: SendState::Sending,
+    });
+    view.scroll = Default::default();
+    view.selected = None;
+    state.typing_sent_ms = None;
+    vec![Effect::Command(Command::SendMessage {
+        thread_id,
+        client_id,
+        content: text,
+    })]
+}
+
+pub fn on_paste(state: &mut AppState, text: String) -> Vec<Effect> {
+    if let Overlay::CommandLine(mut line) = state.overlay.clone() {
+        line.input.push_str(&text.replace(['\n', '\r'], " "));
+        state.overlay = Overlay::CommandLine(line);
+        return Vec::new();
+    }
+    state.focus = Focus::Composer;
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    if text.chars().count() > LARGE_PASTE_CHARS || text.lines().count() > LARGE_PASTE_LINES {
+        state.overlay = Overlay::Confirm(Confirmation::LargePaste { text });
+        return Vec::new();
+    }
+    state.composer.textarea.insert_str(&text);
+    typing_notification(state).into_iter().collect()
+}
+
+pub fn on_mouse(state: &mut AppState, mouse: MouseEvent) -> Vec<Effect> {
+    let area = ratatui::layout::Rect::new(0, 0, state.size.0, state.size.1);
+    let panes = layout::panes(area, 1, state.error.is_some());
+    let at = ratatui::layout::Position::new(mouse.column, mouse.row);
+    match mouse.kind {
+        MouseEventKind::ScrollUp if panes.messages.contains(at) => {
+            scroll::scroll_up(state, WHEEL_LINES).into_iter().collect()
+        }
+        MouseEventKind::ScrollDown if panes.messages.contains(at) => {
+            scroll::scroll_down(state, WHEEL_LINES);
+            scroll::mark_read_if_seen(state).into_iter().collect()
+        }
+        MouseEventKind::Down(MouseButton::Left) => {
+            if let Some(threads) = panes.threads
+                && threads.contains(at)
+            {
+                // Each thread takes two rows inside the border.
+                let row = usize::from(mouse.row.saturating_sub(threads.y + 1)) / 2;
+                let index = row + layout::thread_list_offset(state.thread_cursor, threads.height);
+                if let Some(id) = state.threads.get(index).map(|t| t.id.clone()) {
+                    state.focus = Focus::Composer;
+                    return open_thread(state, &id);
+                }
+            } else if panes.composer.contains(at) {
+                state.focus = Focus::Composer;
+            } else if panes.messages.contains(at) {
+                state.focus = Focus::Messages;
+            }
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}

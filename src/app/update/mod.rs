@@ -1,0 +1,58 @@
+//! `update(&mut AppState, Msg) -> Vec<Effect>`: every change to the console's state, with no I/O and
+//! no clock.
+
+mod backend;
+mod command_line;
+mod keys;
+pub mod scroll;
+
+pub use command_line::COMMANDS;
+
+use super::msg::{Effect, Msg};
+use super::state::AppState;
+
+/// How long someone shows as typing after their last notification.
+pub const TYPING_SHOWN_MS: i64 = 8_000;
+/// The least time between two typing notifications this console sends.
+pub const TYPING_SEND_INTERVAL_MS: i64 = 8_000;
+/// How long a notice stays in the status bar.
+const NOTICE_MS: i64 = 6_000;
+
+pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => keys::on_key(state, key),
+        Msg::Mouse(mouse) => keys::on_mouse(state, mouse),
+        Msg::Paste(text) => keys::on_paste(state, text),
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            on_tick(state, now);
+            Vec::new()
+        }
+        Msg::Backend(event) => backend::on_event(state, event),
+    }
+}
+
+fn on_tick(state: &mut AppState, now: i64) {
+    state.now_ms = now;
+    for view in state.views.values_mut() {
+        view.typing.retain(|_, t| t.until_ms > now);
+    }
+    if state.notice.is_some() && now >= state.notice_until_ms {
+        state.notice = None;
+    }
+}
+
+fn notify(state: &mut AppState, text: &str) {
+    state.notice = Some(super::model::SafeText::new(text));
+    state.notice_until_ms = state.now_ms + NOTICE_MS;
+}
+
+fn fail(state: &mut AppState, what: &str, fix: &str) {
+    state.error = Some(super::state::ErrorBar {
+        what: super::model::SafeText::new(what),
+        fix: super::model::SafeText::new(fix),
+    });
+}

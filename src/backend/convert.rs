@@ -1,0 +1,171 @@
+//! From the wire model to what the console keeps: every network string is sanitised here, on entry.
+
+use crate::acs::chat::{
+    ChatAttachmentType, ChatMessage, ChatMessageReadReceipt, ChatMessageType, ChatParticipant,
+    ChatThreadItem,
+};
+use crate::acs::events::ChatMessageEvent;
+use crate::acs::identifier::CommunicationIdentifierModel;
+use crate::acs::time::parse_rfc3339_ms;
+use crate::app::model::{
+    Message, MessageKind, Participant, PersonKind, ReadReceipt, SafeText, ThreadSummary,
+};
+use crate::client::ClientError;
+use crate::text::{AttachmentKind, AttachmentRef};
+
+/// The metadata key that carries this console's client message id.
+pub const CLIENT_ID_KEY: &str = "clientMessageId";
+
+pub fn raw_id_of(model: &CommunicationIdentifierModel) -> Option<String> {
+    model.resolve().ok().map(|i| i.raw_id().to_string())
+}
+
+fn time_ms(text: Option<&str>) -> Option<i64> {
+    text.and_then(parse_rfc3339_ms)
+}
+
+pub fn participant(p: &ChatParticipant) -> Option<Participant> {
+    let raw_id = raw_id_of(&p.communication_identifier)?;
+    Some(Participant {
+        name: SafeText::new(p.display_name.as_deref().unwrap_or("")),
+        kind: PersonKind::of(&raw_id),
+        raw_id,
+    })
+}
+
+fn names(participants: Option<&Vec<ChatParticipant>>) -> Vec<SafeText> {
+    participants
+        .map(|ps| {
+            ps.iter()
+                .map(|p| {
+                    let fallback = raw_id_of(&p.communication_identifier).unwrap_or_default();
+                    SafeText::new(
+                        p.display_name
+                            .as_deref()
+                            .filter(|n| !n.is_empty())
+                            .unwrap_or(&fallback),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn attachments(list: Option<&Vec<crate::acs::chat::ChatAttachment>>) -> Vec<AttachmentRef> {
+    list.map(|list| {
+        list.iter()
+            .map(|a| AttachmentRef {
+                id: a.id.clone(),
+                kind: match a.attachment_type {
+                    ChatAttachmentType::Image => AttachmentKind::Image,
+                    ChatAttachmentType::File => AttachmentKind::File,
+                },
+                name: a.name.clone().unwrap_or_else(|| a.id.clone()),
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+pub fn message(m: &ChatMessage) -> Message {
+    let content = m.content.clone().unwrap_or_default();
+    let kind = match m.message_type {
+        ChatMessageType::Text => MessageKind::Text,
+        ChatMessageType::Html => MessageKind::Html,
+        ChatMessageType::TopicUpdated => MessageKind::TopicUpdated {
+            topic: SafeText::new(content.topic.as_deref().unwrap_or("")),
+        },
+        ChatMessageType::ParticipantAdded => MessageKind::ParticipantAdded {
+            names: names(content.participants.as_ref()),
+        },
+        ChatMessageType::ParticipantRemoved => MessageKind::ParticipantRemoved {
+            names: names(content.participants.as_ref()),
+        },
+    };
+    let created_ms = time_ms(Some(&m.created_on)).unwrap_or(0);
+    Message {
+        order: Message::order_of(&m.id, created_ms),
+        id: m.id.clone(),
+        version: m.version.clone(),
+        kind,
+        sender: m
+            .sender_communication_identifier
+            .as_ref()
+            .and_then(raw_id_of),
+        sender_name: SafeText::new(m.sender_display_name.as_deref().unwrap_or("")),
+        body: content.message.unwrap_or_default(),
+        attachments: attachments(content.attachments.as_ref()),
+        created_ms,
+        edited_ms: time_ms(m.edited_on.as_deref()),
+        deleted_ms: time_ms(m.deleted_on.as_deref()),
+        client_id: m
+            .metadata
+            .as_ref()
+            .and_then(|md| md.get(CLIENT_ID_KEY).cloned()),
+    }
+}
+
+pub fn message_event(e: &ChatMessageEvent) -> Message {
+    let kind = match e.message_type.to_ascii_lowercase().as_str() {
+        "html" | "richtext/html" => MessageKind::Html,
+        _ => MessageKind::Text,
+    };
+    let created_ms = time_ms(Some(&e.created_on)).unwrap_or(0);
+    Message {
+        order: Message::order_of(&e.id, created_ms),
+        id: e.id.clone(),
+        version: e.version.clone(),
+        kind,
+        sender: e.sender.as_ref().and_then(raw_id_of),
+        sender_name: SafeText::new(&e.sender_display_name),
+        body: e.message.clone(),
+        attachments: attachments(Some(&e.attachments)),
+        created_ms,
+        edited_ms: time_ms(e.edited_on.as_deref()),
+        deleted_ms: time_ms(e.deleted_on.as_deref()),
+        client_id: e.metadata.get(CLIENT_ID_KEY).cloned(),
+    }
+}
+
+pub fn receipt(r: &ChatMessageReadReceipt) -> Option<ReadReceipt> {
+    Some(ReadReceipt {
+        reader: raw_id_of(&r.sender_communication_identifier)?,
+        message_id: r.chat_message_id.clone(),
+        read_ms: time_ms(Some(&r.read_on)).unwrap_or(0),
+    })
+}
+
+pub fn thread(t: &ChatThreadItem) -> ThreadSummary {
+    ThreadSummary {
+        id: t.id.clone(),
+        topic: SafeText::new(&t.topic),
+        last_activity_ms: time_ms(t.last_message_received_on.as_deref()),
+        deleted: t.deleted_on.is_some(),
+        unread: 0,
+        has_teams_users: false,
+    }
+}
+
+/// What happened and what to do about it, in words for the error bar.
+pub fn failure(action: &str, error: &ClientError) -> (SafeText, SafeText) {
+    let what = format!("Could not {action}: {error}");
+    let fix = match error.status() {
+        Some(401) => {
+            "The access token was refused (expired, revoked or deleted identity); restart acs-interop for a new one."
+        }
+        Some(403) => {
+            "You are not a participant of that thread, or not allowed to do this; a participant can add you."
+        }
+        Some(404) => "It no longer exists; the thread or message may have been deleted.",
+        Some(429) => "ACS is rate-limiting this thread; wait a few seconds and try again.",
+        Some(400) => "The request was refused as invalid; the message above names the field.",
+        Some(_) => "The service failed; try again (:retry for messages).",
+        None => match error {
+            ClientError::Network(_) => {
+                "Check the network or that the emulator is running; the console keeps retrying."
+            }
+            _ => "See the log in the data folder for details.",
+        },
+    };
+    (SafeText::new(&what), SafeText::new(fix))
+}

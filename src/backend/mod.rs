@@ -1,0 +1,444 @@
+//! The backend task between the console and ACS: `Command` in, `BackendEvent` out. It owns the client,
+//! the outbox and the realtime connection (or the polling); the console never waits on the network.
+
+mod convert;
+pub mod outbox;
+pub mod protocol;
+mod realtime;
+mod sender;
+pub mod session;
+mod sync;
+mod welcome;
+
+pub use protocol::{BackendEvent, Command};
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+use crate::acs::chat::{ChatParticipant, UpdateChatMessageRequest};
+use crate::acs::identifier::CommunicationIdentifier;
+use crate::app::model::{Connection, RealtimeState, SafeText};
+use crate::client::ChatClient;
+use convert::failure;
+use outbox::{Outbox, Outgoing};
+use sender::Senders;
+use session::{Session, Target};
+
+/// How the backend hears about changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeFeed {
+    /// The emulator's realtime socket.
+    Socket,
+    /// Polling every interval (the real service: its push channel is not public).
+    Polling(Duration),
+}
+
+/// What the task shares with the work it spawns.
+pub struct Ctx {
+    pub chat: ChatClient,
+    pub me: String,
+    pub my_name: String,
+    pub outbox: Outbox,
+    events: mpsc::Sender<BackendEvent>,
+    /// Per thread: the `nextLink` of the next older page.
+    cursors: Mutex<HashMap<String, Option<String>>>,
+    /// When this run started: outbox entries older than this may already have been sent.
+    pub started_ms: i64,
+}
+
+impl Ctx {
+    pub async fn emit(&self, event: BackendEvent) {
+        let _ = self.events.send(event).await;
+    }
+
+    fn set_cursor(&self, thread_id: &str, next: Option<String>) {
+        if let Ok(mut c) = self.cursors.lock() {
+            c.insert(thread_id.to_string(), next);
+        }
+    }
+
+    fn cursor(&self, thread_id: &str) -> Option<String> {
+        self.cursors
+            .lock()
+            .ok()
+            .and_then(|c| c.get(thread_id).cloned().flatten())
+    }
+}
+
+/// Everything the backend needs to start.
+pub struct BackendConfig {
+    pub target: Target,
+    pub feed: ChangeFeed,
+    /// The outbox database; `None` keeps it in memory.
+    pub outbox_path: Option<PathBuf>,
+}
+
+/// Starts the backend: it connects, loads, and then serves commands until `Shutdown`.
+pub fn spawn(
+    config: BackendConfig,
+    commands: mpsc::Receiver<Command>,
+    events: mpsc::Sender<BackendEvent>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let fail = |what: String, fix: &str| BackendEvent::Failure {
+            what: SafeText::new(&what),
+            fix: SafeText::new(fix),
+        };
+        let session = match session::open(&config.target).await {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = events
+                    .send(fail(
+                        format!("Could not connect to {}: {e}", config.target.connection.endpoint),
+                        "Check the connection string (and --ca-cert for a private certificate), then restart.",
+                    ))
+                    .await;
+                return;
+            }
+        };
+        let outbox = match Outbox::open(config.outbox_path.as_deref()) {
+            Ok(o) => o,
+            Err(e) => {
+                let _ = events
+                    .send(fail(
+                        e.to_string(),
+                        "Check the data folder's permissions, then restart.",
+                    ))
+                    .await;
+                return;
+            }
+        };
+        run(
+            session,
+            config.target,
+            config.feed,
+            outbox,
+            commands,
+            events,
+        )
+        .await;
+    })
+}
+
+async fn run(
+    session: Session,
+    target: Target,
+    feed: ChangeFeed,
+    outbox: Outbox,
+    mut commands: mpsc::Receiver<Command>,
+    events: mpsc::Sender<BackendEvent>,
+) {
+    let ctx = Arc::new(Ctx {
+        chat: session.chat.clone(),
+        me: session.me.clone(),
+        my_name: session.my_name.clone(),
+        outbox,
+        events,
+        cursors: Mutex::new(HashMap::new()),
+        started_ms: crate::acs::time::now_ms(),
+    });
+    ctx.emit(BackendEvent::Connected(Connection {
+        endpoint_label: session.endpoint_label.clone(),
+        me: session.me.clone(),
+        my_name: SafeText::new(&session.my_name),
+    }))
+    .await;
+
+    let (cancel_tx, cancel) = watch::channel(false);
+    let (updates_tx, mut updates) = mpsc::channel(1024);
+    match feed {
+        ChangeFeed::Socket => {
+            ctx.emit(BackendEvent::Realtime(RealtimeState::Connecting))
+                .await;
+            // Everything shown is loaded over REST below, so only news from now on is needed.
+            let since = realtime::newest_seq(&ctx, &target).await;
+            crate::client::spawn_realtime(
+                ctx.chat.endpoint(),
+                ctx.chat.tokens().clone(),
+                session.tls.clone(),
+                since,
+                updates_tx,
+                cancel,
+            );
+        }
+        ChangeFeed::Polling(interval) => {
+            drop(updates_tx);
+            ctx.emit(BackendEvent::Realtime(RealtimeState::Polling {
+                interval_s: interval.as_secs(),
+            }))
+            .await;
+        }
+    }
+
+    initial_load(&ctx, &session, &target).await;
+    let senders = Senders::default();
+    resume_outbox(&ctx, &senders).await;
+
+    let mut open: Option<String> = None;
+    let poll_every = match feed {
+        ChangeFeed::Polling(d) => d,
+        ChangeFeed::Socket => Duration::from_secs(3600),
+    };
+    let mut poll = tokio::time::interval(poll_every);
+    poll.tick().await;
+    let mut last_poll = time::OffsetDateTime::now_utc();
+    let mut updates_open = matches!(feed, ChangeFeed::Socket);
+    loop {
+        tokio::select! {
+            command = commands.recv() => match command {
+                None | Some(Command::Shutdown) => break,
+                Some(Command::OpenThread { thread_id }) => {
+                    open = Some(thread_id.clone());
+                    let ctx = ctx.clone();
+                    tokio::spawn(async move { sync::open_thread(&ctx, &thread_id).await });
+                }
+                Some(command) => handle(&ctx, &senders, command),
+            },
+            update = updates.recv(), if updates_open => match update {
+                Some(update) => realtime::apply(&ctx, update).await,
+                None => updates_open = false,
+            },
+            _ = poll.tick(), if matches!(feed, ChangeFeed::Polling(_)) => {
+                let now = time::OffsetDateTime::now_utc();
+                sync::poll(&ctx, open.as_deref(), last_poll).await;
+                last_poll = now;
+            }
+        }
+    }
+    let _ = cancel_tx.send(true);
+}
+
+async fn initial_load(ctx: &Arc<Ctx>, session: &Session, target: &Target) {
+    let mut threads = match sync::load_threads(ctx).await {
+        Ok(t) => t,
+        Err(e) => {
+            let (what, fix) = failure("list your threads", &e);
+            ctx.emit(BackendEvent::Failure { what, fix }).await;
+            return;
+        }
+    };
+    if session.embedded && threads.is_empty() {
+        match welcome::create(session, target).await {
+            Ok(_) => match sync::load_threads(ctx).await {
+                Ok(t) => threads = t,
+                Err(e) => tracing::warn!(error = %e, "cannot list threads after the welcome"),
+            },
+            Err(e) => tracing::warn!(error = %e, "cannot create the welcome thread"),
+        }
+    }
+    ctx.emit(BackendEvent::Threads(threads)).await;
+}
+
+async fn resume_outbox(ctx: &Arc<Ctx>, senders: &Senders) {
+    match ctx.outbox.all() {
+        Ok(waiting) => {
+            for m in waiting {
+                senders.enqueue(ctx, &m.thread_id.clone(), m.client_id);
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "cannot read the outbox"),
+    }
+}
+
+fn participant_for(raw: &str) -> ChatParticipant {
+    ChatParticipant {
+        communication_identifier: CommunicationIdentifier::from_raw_id(raw).to_model(),
+        display_name: None,
+        share_history_time: None,
+        metadata: None,
+    }
+}
+
+/// Runs a command; network work is spawned so the loop keeps serving realtime news.
+fn handle(ctx: &Arc<Ctx>, senders: &Senders, command: Command) {
+    let ctx = ctx.clone();
+    match command {
+        Command::SendMessage {
+            thread_id,
+            client_id,
+            content,
+        } => {
+            let m = Outgoing {
+                client_id: client_id.clone(),
+                thread_id: thread_id.clone(),
+                content,
+                created_ms: crate::acs::time::now_ms(),
+                failed: None,
+            };
+            match ctx.outbox.put(&m) {
+                Ok(()) => senders.enqueue(&ctx, &thread_id, client_id),
+                Err(e) => {
+                    tokio::spawn(async move {
+                        ctx.emit(BackendEvent::Failure {
+                            what: SafeText::new(&format!("The message was not sent: {e}")),
+                            fix: SafeText::new(
+                                "Check the data folder (disk full or read-only?), then send again.",
+                            ),
+                        })
+                        .await
+                    });
+                }
+            }
+        }
+        Command::RetrySend {
+            thread_id,
+            client_id,
+        } => senders.enqueue(&ctx, &thread_id, client_id),
+        command => {
+            tokio::spawn(async move { act(&ctx, command).await });
+        }
+    }
+}
+
+async fn act(ctx: &Arc<Ctx>, command: Command) {
+    let result = match command {
+        Command::LoadOlder { thread_id } => {
+            sync::load_older(ctx, &thread_id).await;
+            Ok(())
+        }
+        Command::EditMessage {
+            thread_id,
+            message_id,
+            content,
+        } => ctx
+            .chat
+            .update_message(
+                &thread_id,
+                &message_id,
+                UpdateChatMessageRequest {
+                    content: Some(content),
+                    metadata: None,
+                },
+            )
+            .await
+            .map_err(|e| ("edit the message", e)),
+        Command::DeleteMessage {
+            thread_id,
+            message_id,
+        } => ctx
+            .chat
+            .delete_message(&thread_id, &message_id)
+            .await
+            .map_err(|e| ("delete the message", e)),
+        Command::CreateThread {
+            topic,
+            participants,
+        } => {
+            let mut list = vec![ChatParticipant {
+                display_name: Some(ctx.my_name.clone()),
+                ..participant_for(&ctx.me)
+            }];
+            list.extend(participants.iter().map(|p| participant_for(p)));
+            match ctx.chat.create_thread(&topic, list, None).await {
+                Ok(created) => {
+                    for refused in created.invalid_participants.unwrap_or_default() {
+                        ctx.emit(BackendEvent::Failure {
+                            what: SafeText::new(&format!(
+                                "{} could not be added ({}): {}",
+                                refused.target.as_deref().unwrap_or("someone"),
+                                refused.code,
+                                refused.message
+                            )),
+                            fix: SafeText::new(
+                                "Check the id; the thread was created without them.",
+                            ),
+                        })
+                        .await;
+                    }
+                    if let Some(thread) = created.chat_thread {
+                        reload_threads(ctx).await;
+                        ctx.emit(BackendEvent::ThreadCreated {
+                            thread_id: thread.id,
+                        })
+                        .await;
+                    }
+                    Ok(())
+                }
+                Err(e) => Err(("create the thread", e)),
+            }
+        }
+        Command::AddParticipant {
+            thread_id,
+            participant,
+        } => {
+            match ctx
+                .chat
+                .add_participants(&thread_id, vec![participant_for(&participant)])
+                .await
+            {
+                Ok(result) => {
+                    for refused in result.invalid_participants.unwrap_or_default() {
+                        ctx.emit(BackendEvent::Failure {
+                            what: SafeText::new(&format!(
+                                "{participant} could not be added ({}): {}",
+                                refused.code, refused.message
+                            )),
+                            fix: SafeText::new(
+                                "Check the id: a 404 is someone the service does not know.",
+                            ),
+                        })
+                        .await;
+                    }
+                    sync::refresh_participants(ctx, &thread_id).await;
+                    Ok(())
+                }
+                Err(e) => Err(("add the participant", e)),
+            }
+        }
+        Command::RemoveParticipant { thread_id, raw_id } => {
+            let identifier = CommunicationIdentifier::from_raw_id(&raw_id);
+            let result = ctx.chat.remove_participant(&thread_id, &identifier).await;
+            sync::refresh_participants(ctx, &thread_id).await;
+            result.map_err(|e| ("remove the participant", e))
+        }
+        Command::UpdateTopic { thread_id, topic } => ctx
+            .chat
+            .update_topic(&thread_id, &topic)
+            .await
+            .map_err(|e| ("change the topic", e)),
+        Command::DeleteThread { thread_id } => match ctx.chat.delete_thread(&thread_id).await {
+            Ok(()) => {
+                ctx.emit(BackendEvent::ThreadDeleted { thread_id }).await;
+                Ok(())
+            }
+            Err(e) => Err(("delete the thread", e)),
+        },
+        Command::Typing { thread_id } => {
+            if let Err(e) = ctx
+                .chat
+                .send_typing(&thread_id, Some(ctx.my_name.clone()))
+                .await
+            {
+                tracing::debug!(error = %e, "typing notification failed");
+            }
+            Ok(())
+        }
+        Command::MarkRead {
+            thread_id,
+            message_id,
+        } => {
+            if let Err(e) = ctx.chat.send_read_receipt(&thread_id, &message_id).await {
+                tracing::debug!(error = %e, "read receipt failed");
+            }
+            Ok(())
+        }
+        Command::OpenThread { .. }
+        | Command::SendMessage { .. }
+        | Command::RetrySend { .. }
+        | Command::Shutdown => Ok(()),
+    };
+    if let Err((action, e)) = result {
+        let (what, fix) = failure(action, &e);
+        ctx.emit(BackendEvent::Failure { what, fix }).await;
+    }
+}
+
+async fn reload_threads(ctx: &Arc<Ctx>) {
+    match sync::load_threads(ctx).await {
+        Ok(threads) => ctx.emit(BackendEvent::Threads(threads)).await,
+        Err(e) => tracing::warn!(error = %e, "cannot reload threads"),
+    }
+}

@@ -1,0 +1,114 @@
+//! The channel protocol between the console and its backend task: `Command` in, `BackendEvent` out.
+//! Both carry owned data; errors are events.
+
+use crate::app::model::{
+    Connection, Message, Participant, ReadReceipt, RealtimeState, SafeText, SendState,
+    ThreadSummary,
+};
+
+/// What the console asks of the backend.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Load the thread's newest messages, participants and receipts.
+    OpenThread {
+        thread_id: String,
+    },
+    /// Page older messages of the thread, before `before_order`.
+    LoadOlder {
+        thread_id: String,
+    },
+    SendMessage {
+        thread_id: String,
+        client_id: String,
+        content: String,
+    },
+    RetrySend {
+        thread_id: String,
+        client_id: String,
+    },
+    EditMessage {
+        thread_id: String,
+        message_id: String,
+        content: String,
+    },
+    DeleteMessage {
+        thread_id: String,
+        message_id: String,
+    },
+    CreateThread {
+        topic: String,
+        participants: Vec<String>,
+    },
+    AddParticipant {
+        thread_id: String,
+        participant: String,
+    },
+    RemoveParticipant {
+        thread_id: String,
+        raw_id: String,
+    },
+    UpdateTopic {
+        thread_id: String,
+        topic: String,
+    },
+    DeleteThread {
+        thread_id: String,
+    },
+    Typing {
+        thread_id: String,
+    },
+    MarkRead {
+        thread_id: String,
+        message_id: String,
+    },
+    Shutdown,
+}
+
+/// What the backend tells the console.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BackendEvent {
+    Connected(Connection),
+    /// The whole thread list.
+    Threads(Vec<ThreadSummary>),
+    ThreadChanged(ThreadSummary),
+    ThreadDeleted {
+        thread_id: String,
+    },
+    /// Messages to merge into a thread (a page, or news); `older_available` is set with pages.
+    Messages {
+        thread_id: String,
+        messages: Vec<Message>,
+        older_available: Option<bool>,
+    },
+    Participants {
+        thread_id: String,
+        participants: Vec<Participant>,
+    },
+    ReadReceipts {
+        thread_id: String,
+        receipts: Vec<ReadReceipt>,
+    },
+    Typing {
+        thread_id: String,
+        sender: String,
+        name: SafeText,
+        at_ms: i64,
+    },
+    Send {
+        thread_id: String,
+        client_id: String,
+        content: String,
+        state: SendState,
+    },
+    Realtime(RealtimeState),
+    /// The thread was created; the console opens it.
+    ThreadCreated {
+        thread_id: String,
+    },
+    /// Something failed: what happened, and what the user can do.
+    Failure {
+        what: SafeText,
+        fix: SafeText,
+    },
+    Notice(SafeText),
+}

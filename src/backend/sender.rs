@@ -1,0 +1,151 @@
+//! One ordered sender per thread, fed from the outbox.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+use super::Ctx;
+use super::convert::{CLIENT_ID_KEY, failure};
+use super::outbox::Outgoing;
+use crate::acs::chat::{ChatMessageType, SendChatMessageRequest};
+use crate::app::model::{SafeText, SendState};
+use crate::backend::BackendEvent;
+use crate::client::{ClientError, MessagesQuery};
+
+/// Attempts after the client's own retries, for failures that may pass (network, 429, 503).
+const MAX_ROUNDS: u32 = 4;
+
+/// The per-thread queues.
+#[derive(Clone, Default)]
+pub struct Senders {
+    queues: Arc<Mutex<HashMap<String, mpsc::UnboundedSender<String>>>>,
+}
+
+impl Senders {
+    /// Queues `client_id` (already in the outbox) behind the thread's earlier messages.
+    pub fn enqueue(&self, ctx: &Arc<Ctx>, thread_id: &str, client_id: String) {
+        let Ok(mut queues) = self.queues.lock() else {
+            return;
+        };
+        let sender = queues.entry(thread_id.to_string()).or_insert_with(|| {
+            let (tx, rx) = mpsc::unbounded_channel();
+            tokio::spawn(run_queue(ctx.clone(), rx));
+            tx
+        });
+        let _ = sender.send(client_id);
+    }
+}
+
+async fn run_queue(ctx: Arc<Ctx>, mut rx: mpsc::UnboundedReceiver<String>) {
+    while let Some(client_id) = rx.recv().await {
+        deliver(&ctx, &client_id).await;
+    }
+}
+
+async fn report(ctx: &Ctx, m: &Outgoing, state: SendState) {
+    ctx.emit(BackendEvent::Send {
+        thread_id: m.thread_id.clone(),
+        client_id: m.client_id.clone(),
+        content: m.content.clone(),
+        state,
+    })
+    .await;
+}
+
+/// Finds the message in its thread by client id: it may have arrived before a timeout or a crash.
+async fn already_held(ctx: &Ctx, m: &Outgoing) -> Option<String> {
+    let since = time::OffsetDateTime::from_unix_timestamp((m.created_ms / 1000) - 120).ok();
+    let mut query = MessagesQuery {
+        max_page_size: Some(200),
+        start_time: since,
+        next_link: None,
+    };
+    // A few pages at most: the message was sent at `created_ms`, and pages go back from now.
+    for _ in 0..5 {
+        let page = ctx
+            .chat
+            .list_messages(&m.thread_id, query.clone())
+            .await
+            .ok()?;
+        if let Some(found) = page.value.iter().find(|msg| {
+            msg.metadata
+                .as_ref()
+                .and_then(|md| md.get(CLIENT_ID_KEY))
+                .map(String::as_str)
+                == Some(m.client_id.as_str())
+        }) {
+            return Some(found.id.clone());
+        }
+        query.next_link = Some(page.next_link?);
+    }
+    None
+}
+
+/// Sends one outbox message, checking the thread first whenever an earlier attempt may have landed.
+pub async fn deliver(ctx: &Ctx, client_id: &str) {
+    let m = match ctx.outbox.get(client_id) {
+        Ok(Some(m)) => m,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::error!(error = %e, "outbox read failed");
+            return;
+        }
+    };
+    report(ctx, &m, SendState::Sending).await;
+    // A message from an earlier run, or a retry, may already be in the thread.
+    let mut uncertain = m.failed.is_some() || m.created_ms < ctx.started_ms;
+    let mut round = 0;
+    loop {
+        if uncertain && let Some(id) = already_held(ctx, &m).await {
+            let _ = ctx.outbox.remove(&m.client_id);
+            report(ctx, &m, SendState::Sent { message_id: id }).await;
+            return;
+        }
+        let request = SendChatMessageRequest {
+            content: m.content.clone(),
+            sender_display_name: Some(ctx.my_name.clone()),
+            message_type: Some(ChatMessageType::Text),
+            metadata: Some([(CLIENT_ID_KEY.to_string(), m.client_id.clone())].into()),
+        };
+        match ctx.chat.send_message(&m.thread_id, request).await {
+            Ok(id) => {
+                let _ = ctx.outbox.remove(&m.client_id);
+                report(ctx, &m, SendState::Sent { message_id: id }).await;
+                return;
+            }
+            Err(e) if e.is_retryable() && round < MAX_ROUNDS => {
+                round += 1;
+                uncertain = matches!(e, ClientError::Network(_));
+                let wait = e
+                    .retry_after()
+                    .unwrap_or(Duration::from_secs(1 << round.min(4)));
+                tracing::info!(client_id = %m.client_id, error = %e, ?wait, "send will be retried");
+                tokio::time::sleep(wait).await;
+            }
+            Err(e) => {
+                let reason = short_reason(&e);
+                let _ = ctx.outbox.mark_failed(&m.client_id, Some(&reason));
+                report(
+                    ctx,
+                    &m,
+                    SendState::Failed {
+                        reason: SafeText::new(&reason),
+                    },
+                )
+                .await;
+                let (what, fix) = failure("send the message", &e);
+                ctx.emit(BackendEvent::Failure { what, fix }).await;
+                return;
+            }
+        }
+    }
+}
+
+fn short_reason(e: &ClientError) -> String {
+    match e {
+        ClientError::Service { status, error, .. } => format!("{status} {}", error.code),
+        ClientError::Network(_) => "no connection".into(),
+        other => other.to_string(),
+    }
+}

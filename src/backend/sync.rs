@@ -1,0 +1,201 @@
+//! Loading threads and messages over REST: the first load, opening a thread, paging back, polling.
+
+use std::sync::Arc;
+
+use super::Ctx;
+use super::convert::{self, failure};
+use crate::app::model::{PersonKind, ThreadSummary};
+use crate::backend::BackendEvent;
+use crate::client::{ClientError, MessagesQuery};
+
+/// Messages per page when opening or paging back.
+pub const PAGE: u32 = 50;
+/// Threads whose unread count and badges are worked out at start.
+const SUMMARISED_THREADS: usize = 30;
+
+/// Unread messages and a Teams badge for one thread: messages from others after my receipt.
+async fn summarise(ctx: &Ctx, summary: &mut ThreadSummary) -> Result<(), ClientError> {
+    let participants = ctx.chat.list_participants(&summary.id).await?;
+    summary.has_teams_users = participants
+        .iter()
+        .filter_map(convert::participant)
+        .any(|p| p.kind == PersonKind::Teams);
+    let receipts = ctx.chat.list_read_receipts(&summary.id).await?;
+    let my_read: i64 = receipts
+        .iter()
+        .filter_map(convert::receipt)
+        .filter(|r| r.reader == ctx.me)
+        .filter_map(|r| r.message_id.parse().ok())
+        .max()
+        .unwrap_or(i64::MIN);
+    let page = ctx
+        .chat
+        .list_messages(
+            &summary.id,
+            MessagesQuery {
+                max_page_size: Some(PAGE),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let messages: Vec<_> = page.value.iter().map(convert::message).collect();
+    summary.unread = messages
+        .iter()
+        .filter(|m| {
+            !m.kind.is_system() && m.sender.as_deref() != Some(ctx.me.as_str()) && m.order > my_read
+        })
+        .count();
+    if let Some(newest) = messages.iter().map(|m| m.created_ms).max() {
+        summary.last_activity_ms = Some(summary.last_activity_ms.unwrap_or(0).max(newest));
+    }
+    Ok(())
+}
+
+/// The thread list, with unread counts for the most recent threads.
+pub async fn load_threads(ctx: &Arc<Ctx>) -> Result<Vec<ThreadSummary>, ClientError> {
+    let items = ctx.chat.list_threads(Some(100), None).await?;
+    let mut threads: Vec<ThreadSummary> = items.iter().map(convert::thread).collect();
+    for summary in threads
+        .iter_mut()
+        .filter(|t| !t.deleted)
+        .take(SUMMARISED_THREADS)
+    {
+        if let Err(e) = summarise(ctx, summary).await {
+            tracing::warn!(thread = %summary.id, error = %e, "cannot summarise a thread");
+        }
+    }
+    Ok(threads)
+}
+
+/// Newest page, participants and receipts of a thread.
+pub async fn open_thread(ctx: &Arc<Ctx>, thread_id: &str) {
+    let first = ctx
+        .chat
+        .list_messages(
+            thread_id,
+            MessagesQuery {
+                max_page_size: Some(PAGE),
+                ..Default::default()
+            },
+        )
+        .await;
+    match first {
+        Ok(page) => {
+            ctx.set_cursor(thread_id, page.next_link.clone());
+            ctx.emit(BackendEvent::Messages {
+                thread_id: thread_id.to_string(),
+                messages: page.value.iter().map(convert::message).collect(),
+                older_available: Some(page.next_link.is_some()),
+            })
+            .await;
+        }
+        Err(e) => {
+            let (what, fix) = failure("load the thread's messages", &e);
+            ctx.emit(BackendEvent::Failure { what, fix }).await;
+            return;
+        }
+    }
+    refresh_participants(ctx, thread_id).await;
+    refresh_receipts(ctx, thread_id).await;
+}
+
+/// The page before the oldest loaded one.
+pub async fn load_older(ctx: &Arc<Ctx>, thread_id: &str) {
+    let Some(next_link) = ctx.cursor(thread_id) else {
+        ctx.emit(BackendEvent::Messages {
+            thread_id: thread_id.to_string(),
+            messages: Vec::new(),
+            older_available: Some(false),
+        })
+        .await;
+        return;
+    };
+    let query = MessagesQuery {
+        next_link: Some(next_link),
+        ..Default::default()
+    };
+    match ctx.chat.list_messages(thread_id, query).await {
+        Ok(page) => {
+            ctx.set_cursor(thread_id, page.next_link.clone());
+            ctx.emit(BackendEvent::Messages {
+                thread_id: thread_id.to_string(),
+                messages: page.value.iter().map(convert::message).collect(),
+                older_available: Some(page.next_link.is_some()),
+            })
+            .await;
+        }
+        Err(e) => {
+            let (what, fix) = failure("load older messages", &e);
+            ctx.emit(BackendEvent::Failure { what, fix }).await;
+        }
+    }
+}
+
+pub async fn refresh_participants(ctx: &Arc<Ctx>, thread_id: &str) {
+    match ctx.chat.list_participants(thread_id).await {
+        Ok(list) => {
+            ctx.emit(BackendEvent::Participants {
+                thread_id: thread_id.to_string(),
+                participants: list.iter().filter_map(convert::participant).collect(),
+            })
+            .await
+        }
+        Err(e) => tracing::warn!(thread = %thread_id, error = %e, "cannot list participants"),
+    }
+}
+
+pub async fn refresh_receipts(ctx: &Arc<Ctx>, thread_id: &str) {
+    match ctx.chat.list_read_receipts(thread_id).await {
+        Ok(list) => {
+            ctx.emit(BackendEvent::ReadReceipts {
+                thread_id: thread_id.to_string(),
+                receipts: list.iter().filter_map(convert::receipt).collect(),
+            })
+            .await
+        }
+        Err(e) => tracing::warn!(thread = %thread_id, error = %e, "cannot list read receipts"),
+    }
+}
+
+/// One polling round against a service without a push channel: changed threads, news in the open
+/// thread, and its receipts.
+pub async fn poll(ctx: &Arc<Ctx>, open: Option<&str>, since: time::OffsetDateTime) {
+    // A margin against clock skew; merging is idempotent.
+    let start = since - time::Duration::seconds(30);
+    match ctx.chat.list_threads(Some(100), Some(start)).await {
+        Ok(items) => {
+            for item in &items {
+                ctx.emit(BackendEvent::ThreadChanged(convert::thread(item)))
+                    .await;
+                if Some(item.id.as_str()) != open {
+                    news(ctx, &item.id, start).await;
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "polling threads failed"),
+    }
+    if let Some(thread_id) = open {
+        news(ctx, thread_id, start).await;
+        refresh_receipts(ctx, thread_id).await;
+    }
+}
+
+async fn news(ctx: &Arc<Ctx>, thread_id: &str, start: time::OffsetDateTime) {
+    let query = MessagesQuery {
+        max_page_size: Some(200),
+        start_time: Some(start),
+        next_link: None,
+    };
+    match ctx.chat.list_messages(thread_id, query).await {
+        Ok(page) if !page.value.is_empty() => {
+            ctx.emit(BackendEvent::Messages {
+                thread_id: thread_id.to_string(),
+                messages: page.value.iter().map(convert::message).collect(),
+                older_available: None,
+            })
+            .await
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(thread = %thread_id, error = %e, "polling messages failed"),
+    }
+}

@@ -1,0 +1,10 @@
+//! Configuration: `config.toml`, themes, key bindings and the folders they live in.
+
+pub mod keymap;
+pub mod paths;
+pub mod settings;
+pub mod theme;
+
+pub use keymap::{Action, Keymap};
+pub use settings::{Profile, Settings};
+pub use theme::Theme;

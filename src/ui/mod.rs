@@ -1,0 +1,99 @@
+//! Pure view functions: `view(&AppState, &Theme, &mut Frame)` draws the console, one file per pane.
+
+pub mod blocks;
+mod composer;
+pub mod layout;
+mod messages;
+mod overlays;
+mod participants;
+mod status;
+mod threads;
+
+use ratatui::Frame;
+use ratatui::style::{Modifier, Style};
+use ratatui::widgets::{Block, Borders};
+
+use crate::app::state::{AppState, Focus, Overlay};
+use crate::config::Theme;
+use crate::text::TextStyle;
+
+/// Draws the whole console. Reads the state; never changes it.
+pub fn view(state: &AppState, theme: &Theme, frame: &mut Frame) {
+    let area = frame.area();
+    frame.render_widget(Block::default().style(theme.base), area);
+    let composer_lines = state.composer.textarea.lines().len() as u16;
+    let panes = layout::panes(area, composer_lines, state.error.is_some());
+    if let Some(rect) = panes.threads {
+        threads::draw(state, theme, frame, rect);
+    }
+    messages::draw(state, theme, frame, panes.messages);
+    messages::draw_typing(state, theme, frame, panes.typing);
+    composer::draw(state, theme, frame, panes.composer);
+    if let Some(rect) = panes.participants {
+        participants::draw(state, theme, frame, rect);
+    }
+    if let Some(rect) = panes.error {
+        status::draw_error(state, theme, frame, rect);
+    }
+    match &state.overlay {
+        Overlay::CommandLine(line) => status::draw_command_line(line, theme, frame, panes.status),
+        _ => status::draw(state, theme, frame, panes.status),
+    }
+    match &state.overlay {
+        Overlay::Help => overlays::draw_help(state, theme, frame, area),
+        Overlay::Confirm(question) => overlays::draw_confirm(question, theme, frame, area),
+        _ => {}
+    }
+}
+
+/// A pane's border, highlighted when it has the focus; the title is cut to fit between the corners.
+fn pane_block(title: &str, width: u16, focused: bool, theme: &Theme) -> Block<'static> {
+    let title = crate::text::truncate_to_width(title, usize::from(width.saturating_sub(4)));
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
+        .title(ratatui::text::Span::styled(
+            format!(" {title} "),
+            theme.title,
+        ))
+}
+
+fn is_focused(state: &AppState, focus: Focus) -> bool {
+    state.focus == focus && matches!(state.overlay, Overlay::None)
+}
+
+/// Maps semantic text styles to the theme's styles.
+fn text_style(theme: &Theme, style: TextStyle) -> Style {
+    let mut out = theme.base;
+    if style.contains(TextStyle::QUOTE) {
+        out = out.patch(theme.quote);
+    }
+    if style.contains(TextStyle::CODE) {
+        out = out.patch(theme.code);
+    }
+    if style.contains(TextStyle::LINK) {
+        out = out.patch(theme.link);
+    }
+    if style.contains(TextStyle::MENTION) {
+        out = out.patch(theme.mention);
+    }
+    if style.contains(TextStyle::HEADING) {
+        out = out.patch(theme.heading);
+    }
+    let modifiers = [
+        (TextStyle::BOLD, Modifier::BOLD),
+        (TextStyle::ITALIC, Modifier::ITALIC),
+        (TextStyle::UNDERLINE, Modifier::UNDERLINED),
+        (TextStyle::STRIKE, Modifier::CROSSED_OUT),
+    ];
+    for (semantic, modifier) in modifiers {
+        if style.contains(semantic) {
+            out = out.add_modifier(modifier);
+        }
+    }
+    out
+}

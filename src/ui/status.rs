@@ -1,0 +1,103 @@
+//! The status bar, the error bar and the command line.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::model::RealtimeState;
+use crate::app::state::{AppState, CommandLine};
+use crate::config::{Action, Theme};
+use crate::text::{display_width, truncate_to_width};
+
+pub fn draw(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let width = usize::from(area.width);
+    let (realtime, realtime_style) = match &state.realtime {
+        RealtimeState::Connecting => ("connecting".to_string(), theme.status_warn),
+        RealtimeState::Live => ("● live".to_string(), theme.status_live),
+        RealtimeState::Reconnecting { attempt } => {
+            (format!("↻ reconnecting ({attempt})"), theme.status_warn)
+        }
+        RealtimeState::Polling { interval_s } => {
+            (format!("polling every {interval_s}s"), theme.status_warn)
+        }
+    };
+    let (endpoint, identity) = match &state.connection {
+        Some(c) => (
+            c.endpoint_label.clone(),
+            if c.my_name.is_empty() {
+                c.me.clone()
+            } else {
+                c.my_name.to_string()
+            },
+        ),
+        None => ("…".to_string(), "…".to_string()),
+    };
+    let mut left = vec![
+        Span::styled(format!(" {endpoint} "), theme.status),
+        Span::styled(format!(" {realtime} "), realtime_style),
+        Span::styled(format!(" {identity} "), theme.status),
+    ];
+    let pending = state.pending_sends();
+    if pending > 0 {
+        left.push(Span::styled(
+            format!(" {pending} sending "),
+            theme.status_warn,
+        ));
+    }
+    let right = match &state.notice {
+        Some(notice) => notice.to_string(),
+        None => {
+            let key = |a: Action, fallback: &str| {
+                state
+                    .keymap
+                    .key_for(a)
+                    .unwrap_or_else(|| fallback.to_string())
+            };
+            format!(
+                "{} help · {} commands · Tab focus · Ctrl+C quit",
+                key(Action::Help, "?"),
+                key(Action::CommandLine, ":")
+            )
+        }
+    };
+    let used: usize = left.iter().map(|s| display_width(&s.content)).sum();
+    let room = width.saturating_sub(used + 1);
+    let right = truncate_to_width(&right, room);
+    let gap = width.saturating_sub(used + display_width(&right));
+    left.push(Span::styled(" ".repeat(gap), theme.status));
+    left.push(Span::styled(right, theme.status));
+    frame.render_widget(Paragraph::new(Line::from(left)), area);
+}
+
+pub fn draw_error(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(error) = &state.error else {
+        return;
+    };
+    let text = format!(" ✗ {} {}  (Esc dismisses)", error.what, error.fix);
+    let text = truncate_to_width(&text, usize::from(area.width));
+    let pad = " ".repeat(usize::from(area.width).saturating_sub(display_width(&text)));
+    frame.render_widget(
+        Paragraph::new(Line::styled(format!("{text}{pad}"), theme.error)),
+        area,
+    );
+}
+
+pub fn draw_command_line(line: &CommandLine, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let mut spans = vec![
+        Span::styled(":", theme.title),
+        Span::raw(line.input.clone()),
+        Span::styled("█", theme.hint),
+    ];
+    if line.completions.len() > 1 {
+        spans.push(Span::styled(
+            format!(
+                "   ({}/{} Tab)",
+                line.completion_index + 1,
+                line.completions.len()
+            ),
+            theme.hint,
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
