@@ -1,4 +1,6 @@
 //! A console state with a known clock, people, threads and messages, for update and render tests.
+// Shared by several test binaries; each uses only part of it.
+#![allow(dead_code)]
 
 use acs_interop::app::model::{
     Connection, Message, MessageKind, Participant, PersonKind, SafeText, ThreadSummary,
