@@ -74,7 +74,8 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
     let (emulator, target, feed) = match &options.endpoint {
         Endpoint::Embedded => {
             let storage = match &options.data_dir {
-                Some(d) => Storage::Directory(d.join("emulator")),
+                // Apart from the standalone emulator's folder: two processes must not share one store.
+                Some(d) => Storage::Directory(d.join("console").join("emulator")),
                 None => Storage::InMemory,
             };
             let emulator = Emulator::start(EmulatorConfig {
