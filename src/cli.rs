@@ -23,8 +23,138 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a local ACS emulator (identity, chat, realtime events) in the foreground until Ctrl-C.
+    /// Run a local ACS emulator (identity, chat, realtime events, a simulated Teams tenant) until Ctrl-C.
     Emulator(EmulatorArgs),
+    /// Say whether chat and calls between ACS users and a Teams user are enabled, why, and the PowerShell
+    /// that fixes it. Exit code 0 when enabled, 1 when disabled, 2 on bad input.
+    Doctor(DoctorArgs),
+    /// Drive the emulator's simulated Teams tenant: users, policies, and acting as a Teams user.
+    Teams(TeamsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "Export the facts with Teams PowerShell:\n  \
+    Get-CsTeamsAcsFederationConfiguration | ConvertTo-Json > federation.json\n  \
+    Get-CsExternalAccessPolicy | ConvertTo-Json > policies.json\n  \
+    Get-CsOnlineUser -Identity <upn> | ConvertTo-Json > user.json")]
+pub struct DoctorArgs {
+    /// Output of `Get-CsTeamsAcsFederationConfiguration | ConvertTo-Json`.
+    #[arg(long, value_name = "FILE", required_unless_present = "emulator")]
+    pub federation_config: Option<PathBuf>,
+
+    /// Output of `Get-CsExternalAccessPolicy | ConvertTo-Json` (one policy or an array).
+    #[arg(long, value_name = "FILE", required_unless_present = "emulator")]
+    pub policies: Option<PathBuf>,
+
+    /// Output of `Get-CsOnlineUser -Identity <upn> | ConvertTo-Json`.
+    #[arg(long, value_name = "FILE", required_unless_present = "emulator")]
+    pub user: Option<PathBuf>,
+
+    /// The ACS resource's immutable resource id (with --emulator: the emulator's).
+    #[arg(long, value_name = "ID", required_unless_present = "emulator")]
+    pub resource_id: Option<String>,
+
+    /// Read the facts from an acs-interop emulator's tenant instead of files.
+    #[arg(long, requires = "connection_string", requires = "teams_user")]
+    pub emulator: bool,
+
+    /// With --emulator: the Teams user's UPN or object id.
+    #[arg(long, value_name = "UPN_OR_ID")]
+    pub teams_user: Option<String>,
+
+    /// With --emulator: the emulator's connection string.
+    #[arg(long, env = "ACS_CONNECTION_STRING", hide_env_values = true)]
+    pub connection_string: Option<String>,
+
+    /// With --emulator: trust this PEM certificate (the emulator's emulator-ca.pem with --tls).
+    #[arg(long, value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TeamsArgs {
+    /// The emulator's connection string.
+    #[arg(long, env = "ACS_CONNECTION_STRING", hide_env_values = true)]
+    pub connection_string: String,
+
+    /// Trust this PEM certificate (the emulator's emulator-ca.pem with --tls).
+    #[arg(long, value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub action: TeamsCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum TeamsCommand {
+    /// List the tenant's users (Get-CsOnlineUser).
+    Users,
+    /// One user by UPN or object id.
+    User { who: String },
+    /// Show or change the federation configuration (Set-CsTeamsAcsFederationConfiguration).
+    Federation {
+        /// EnableAcsUsers.
+        #[arg(long)]
+        enable: Option<bool>,
+        /// Add a resource id to AllowedAcsResources.
+        #[arg(long, value_name = "RESOURCE_ID")]
+        allow: Vec<String>,
+        /// Remove a resource id from AllowedAcsResources.
+        #[arg(long, value_name = "RESOURCE_ID")]
+        disallow: Vec<String>,
+    },
+    /// List the External Access Policies (Get-CsExternalAccessPolicy).
+    Policies,
+    /// Create a policy (New-CsExternalAccessPolicy).
+    NewPolicy {
+        identity: String,
+        /// EnableAcsFederationAccess.
+        #[arg(long)]
+        acs: bool,
+    },
+    /// Change a policy (Set-CsExternalAccessPolicy).
+    SetPolicy {
+        identity: String,
+        /// EnableAcsFederationAccess.
+        #[arg(long)]
+        acs: bool,
+    },
+    /// Grant a policy to a user (Grant-CsExternalAccessPolicy); "Global" removes the grant.
+    Grant { who: String, policy: String },
+    /// Say something as a Teams user in a thread.
+    Say {
+        who: String,
+        thread_id: String,
+        text: String,
+        /// The text is HTML.
+        #[arg(long)]
+        html: bool,
+        /// Attach an image with this name.
+        #[arg(long, value_name = "NAME")]
+        image: Vec<String>,
+        /// Attach a file with this name.
+        #[arg(long, value_name = "NAME")]
+        file: Vec<String>,
+    },
+    /// Type as a Teams user in a thread.
+    Type { who: String, thread_id: String },
+    /// Try to edit as a Teams user (refused: Teams users cannot edit in these chats).
+    Edit {
+        who: String,
+        thread_id: String,
+        message_id: String,
+        text: String,
+    },
+    /// Leave a thread as a Teams user.
+    Leave { who: String, thread_id: String },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -97,6 +227,11 @@ pub struct EmulatorArgs {
     /// Refuse api-version dates this emulator does not know, instead of serving them.
     #[arg(long)]
     pub strict_api_version: bool,
+
+    /// The simulated Teams tenant, as a TOML seed file (see seeds/demo-tenant.toml); replaces the stored one.
+    /// Without it: the stored tenant, or the built-in demo tenant.
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
 
     /// Log level (error, warn, info, debug, trace) or a tracing filter; logs go to standard error.
     #[arg(long, default_value = "warn", env = "ACS_INTEROP_LOG")]

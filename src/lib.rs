@@ -5,8 +5,10 @@ pub mod acs;
 pub mod app;
 pub mod backend;
 pub mod client;
+pub mod commands;
 pub mod config;
 pub mod emulator;
+pub mod interop;
 pub mod text;
 pub mod ui;
 

@@ -9,9 +9,11 @@ use std::process::ExitCode;
 
 use acs_interop::acs::connection_string::ConnectionString;
 use acs_interop::app::launch::{Endpoint, LaunchOptions, launch};
+use acs_interop::commands::doctor::{DoctorSource, doctor};
+use acs_interop::commands::teams::TeamsAction;
 use acs_interop::config::{Settings, paths};
 use acs_interop::emulator::{Emulator, EmulatorConfig, Storage};
-use cli::{Cli, Command, ConsoleArgs, EmulatorArgs};
+use cli::{Cli, Command, ConsoleArgs, DoctorArgs, EmulatorArgs, TeamsArgs, TeamsCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -28,6 +30,10 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Some(Command::Emulator(args)) => runtime.block_on(run_emulator(args)),
+        Some(Command::Doctor(args)) => {
+            return ExitCode::from(runtime.block_on(run_doctor(args)));
+        }
+        Some(Command::Teams(args)) => runtime.block_on(run_teams(args)),
         None => runtime.block_on(run_console(cli.console, utc_offset_s)),
     };
     match result {
@@ -145,12 +151,21 @@ async fn run_emulator(args: EmulatorArgs) -> anyhow::Result<()> {
             None => paths::data_dir()?.join("emulator"),
         })
     };
+    let tenant = match &args.seed {
+        Some(path) => acs_interop::emulator::tenant::TenantSource::Seed {
+            name: path.display().to_string(),
+            text: std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the tenant seed {}", path.display()))?,
+        },
+        None => acs_interop::emulator::tenant::TenantSource::StoredOrDemo,
+    };
     let config = EmulatorConfig {
         listen: args.listen,
         tls: args.tls,
         storage: storage.clone(),
         throttle: args.throttle,
         strict_api_version: args.strict_api_version,
+        tenant,
     };
     let emulator = Emulator::start(config).await.map_err(|e| {
         let hint = if matches!(&e, acs_interop::emulator::EmulatorError::Bind { .. }) {
@@ -199,6 +214,118 @@ fn print_banner(emulator: &Emulator, storage: &Storage) {
         "  CommunicationIdentityClient.from_connection_string(cs, connection_verify=\"<certificate>\")"
     );
     println!("Press Ctrl-C to stop.");
+}
+
+/// Exit code 0 when chat is enabled, 1 when disabled, 2 on bad input.
+async fn run_doctor(args: DoctorArgs) -> u8 {
+    let source = if args.emulator {
+        let parsed = args
+            .connection_string
+            .as_deref()
+            .map(ConnectionString::parse);
+        match (parsed, args.teams_user.clone()) {
+            (Some(Ok(connection)), Some(user)) => DoctorSource::Emulator {
+                connection,
+                ca_cert: args.ca_cert.clone(),
+                user,
+            },
+            (Some(Err(e)), _) => {
+                eprintln!("error: --connection-string: {e}");
+                return 2;
+            }
+            _ => {
+                eprintln!("error: --emulator needs --connection-string and --teams-user");
+                return 2;
+            }
+        }
+    } else {
+        match (
+            &args.federation_config,
+            &args.policies,
+            &args.user,
+            &args.resource_id,
+        ) {
+            (Some(f), Some(p), Some(u), Some(r)) => DoctorSource::Files {
+                federation_config: f.clone(),
+                policies: p.clone(),
+                user: u.clone(),
+                resource_id: r.clone(),
+            },
+            _ => {
+                eprintln!(
+                    "error: give --federation-config, --policies, --user and --resource-id (or --emulator)"
+                );
+                return 2;
+            }
+        }
+    };
+    let (code, output) = doctor(source, args.json).await;
+    if code == 2 {
+        eprintln!("{output}");
+    } else {
+        print!("{output}");
+    }
+    code
+}
+
+async fn run_teams(args: TeamsArgs) -> anyhow::Result<()> {
+    let connection = ConnectionString::parse(&args.connection_string)
+        .context("--connection-string / ACS_CONNECTION_STRING")?;
+    let action = match args.action {
+        TeamsCommand::Users => TeamsAction::Users,
+        TeamsCommand::User { who } => TeamsAction::User { who },
+        TeamsCommand::Federation {
+            enable,
+            allow,
+            disallow,
+        } => TeamsAction::Federation {
+            enable,
+            allow,
+            disallow,
+        },
+        TeamsCommand::Policies => TeamsAction::Policies,
+        TeamsCommand::NewPolicy { identity, acs } => TeamsAction::NewPolicy {
+            identity,
+            acs_access: acs,
+        },
+        TeamsCommand::SetPolicy { identity, acs } => TeamsAction::SetPolicy {
+            identity,
+            acs_access: acs,
+        },
+        TeamsCommand::Grant { who, policy } => TeamsAction::Grant {
+            who,
+            policy: (!policy.eq_ignore_ascii_case("global")).then_some(policy),
+        },
+        TeamsCommand::Say {
+            who,
+            thread_id,
+            text,
+            html,
+            image,
+            file,
+        } => TeamsAction::Say {
+            who,
+            thread_id,
+            text,
+            html,
+            images: image,
+            files: file,
+        },
+        TeamsCommand::Type { who, thread_id } => TeamsAction::Type { who, thread_id },
+        TeamsCommand::Edit {
+            who,
+            thread_id,
+            message_id,
+            text,
+        } => TeamsAction::Edit {
+            who,
+            thread_id,
+            message_id,
+            text,
+        },
+        TeamsCommand::Leave { who, thread_id } => TeamsAction::Leave { who, thread_id },
+    };
+    acs_interop::commands::teams::run(&connection, args.ca_cert, args.json, action).await
 }
 
 async fn wait_for_stop_signal() {

@@ -194,6 +194,8 @@ pub struct AppState {
     pub sends: u64,
     /// How long the notice stays.
     pub notice_until_ms: i64,
+    /// Emulator only: the Teams user (object id, name) the composer speaks as, for demos of both sides.
+    pub speaking_as: Option<(String, SafeText)>,
 }
 
 impl AppState {
@@ -218,6 +220,7 @@ impl AppState {
             client_id_prefix: String::from("c"),
             sends: 0,
             notice_until_ms: 0,
+            speaking_as: None,
         }
     }
 

@@ -8,6 +8,7 @@ mod realtime;
 mod sender;
 pub mod session;
 mod sync;
+mod teams;
 mod welcome;
 
 pub use protocol::{BackendEvent, Command};
@@ -47,6 +48,8 @@ pub struct Ctx {
     cursors: Mutex<HashMap<String, Option<String>>>,
     /// When this run started: outbox entries older than this may already have been sent.
     pub started_ms: i64,
+    /// The emulator's Teams admin API; `None` against the real service.
+    pub teams_admin: Option<crate::client::TeamsAdminClient>,
 }
 
 impl Ctx {
@@ -139,6 +142,7 @@ async fn run(
         events,
         cursors: Mutex::new(HashMap::new()),
         started_ms: crate::acs::time::now_ms(),
+        teams_admin: session.teams_admin.clone(),
     });
     ctx.emit(BackendEvent::Connected(Connection {
         endpoint_label: session.endpoint_label.clone(),
@@ -331,22 +335,20 @@ async fn act(ctx: &Arc<Ctx>, command: Command) {
                 display_name: Some(ctx.my_name.clone()),
                 ..participant_for(&ctx.me)
             }];
-            list.extend(participants.iter().map(|p| participant_for(p)));
+            for p in &participants {
+                match teams::resolve(ctx, p).await {
+                    Ok(raw) => list.push(participant_for(&raw)),
+                    Err((what, fix)) => {
+                        ctx.emit(BackendEvent::Failure { what, fix }).await;
+                        return;
+                    }
+                }
+            }
             match ctx.chat.create_thread(&topic, list, None).await {
                 Ok(created) => {
                     for refused in created.invalid_participants.unwrap_or_default() {
-                        ctx.emit(BackendEvent::Failure {
-                            what: SafeText::new(&format!(
-                                "{} could not be added ({}): {}",
-                                refused.target.as_deref().unwrap_or("someone"),
-                                refused.code,
-                                refused.message
-                            )),
-                            fix: SafeText::new(
-                                "Check the id; the thread was created without them.",
-                            ),
-                        })
-                        .await;
+                        let (what, fix) = teams::explain_refusal(ctx, &refused).await;
+                        ctx.emit(BackendEvent::Failure { what, fix }).await;
                     }
                     if let Some(thread) = created.chat_thread {
                         reload_threads(ctx).await;
@@ -364,6 +366,13 @@ async fn act(ctx: &Arc<Ctx>, command: Command) {
             thread_id,
             participant,
         } => {
+            let participant = match teams::resolve(ctx, &participant).await {
+                Ok(raw) => raw,
+                Err((what, fix)) => {
+                    ctx.emit(BackendEvent::Failure { what, fix }).await;
+                    return;
+                }
+            };
             match ctx
                 .chat
                 .add_participants(&thread_id, vec![participant_for(&participant)])
@@ -371,16 +380,8 @@ async fn act(ctx: &Arc<Ctx>, command: Command) {
             {
                 Ok(result) => {
                     for refused in result.invalid_participants.unwrap_or_default() {
-                        ctx.emit(BackendEvent::Failure {
-                            what: SafeText::new(&format!(
-                                "{participant} could not be added ({}): {}",
-                                refused.code, refused.message
-                            )),
-                            fix: SafeText::new(
-                                "Check the id: a 404 is someone the service does not know.",
-                            ),
-                        })
-                        .await;
+                        let (what, fix) = teams::explain_refusal(ctx, &refused).await;
+                        ctx.emit(BackendEvent::Failure { what, fix }).await;
                     }
                     sync::refresh_participants(ctx, &thread_id).await;
                     Ok(())
@@ -423,6 +424,22 @@ async fn act(ctx: &Arc<Ctx>, command: Command) {
             if let Err(e) = ctx.chat.send_read_receipt(&thread_id, &message_id).await {
                 tracing::debug!(error = %e, "read receipt failed");
             }
+            Ok(())
+        }
+        Command::SpeakAs { who } => {
+            teams::speak_as(ctx, &who).await;
+            Ok(())
+        }
+        Command::SendAsTeams {
+            thread_id,
+            who,
+            content,
+        } => {
+            teams::send_as(ctx, &thread_id, &who, &content).await;
+            Ok(())
+        }
+        Command::TypeAsTeams { thread_id, who } => {
+            teams::type_as(ctx, &thread_id, &who).await;
             Ok(())
         }
         Command::OpenThread { .. }

@@ -61,6 +61,21 @@ pub enum Command {
         thread_id: String,
         message_id: String,
     },
+    /// Emulator only: speak as this Teams user (UPN or object id) from now on.
+    SpeakAs {
+        who: String,
+    },
+    /// Emulator only: a message from the Teams user being spoken as.
+    SendAsTeams {
+        thread_id: String,
+        who: String,
+        content: String,
+    },
+    /// Emulator only: typing as the Teams user being spoken as.
+    TypeAsTeams {
+        thread_id: String,
+        who: String,
+    },
     Shutdown,
 }
 
@@ -111,4 +126,6 @@ pub enum BackendEvent {
         fix: SafeText,
     },
     Notice(SafeText),
+    /// The composer now speaks as this Teams user (object id, name), or as oneself.
+    SpeakingAs(Option<(String, SafeText)>),
 }

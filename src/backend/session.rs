@@ -35,6 +35,8 @@ pub struct Session {
     pub my_name: String,
     pub endpoint_label: String,
     pub embedded: bool,
+    /// The emulator's Teams admin API, when the endpoint is an acs-interop emulator.
+    pub teams_admin: Option<crate::client::TeamsAdminClient>,
     /// TLS settings for the realtime socket.
     pub tls: Option<Arc<rustls::ClientConfig>>,
 }
@@ -112,6 +114,15 @@ pub async fn remembered_user(
     Ok(id)
 }
 
+/// Whether the endpoint is an acs-interop emulator rather than the real service.
+pub fn is_emulator(target: &Target) -> bool {
+    target.embedded
+        || !target
+            .connection
+            .host()
+            .ends_with(".communication.azure.com")
+}
+
 /// Connects as the target's user, creating and remembering an identity the first time.
 pub async fn open(target: &Target) -> Result<Session, SessionError> {
     crate::install_crypto_provider();
@@ -147,8 +158,11 @@ pub async fn open(target: &Target) -> Result<Session, SessionError> {
     } else {
         None
     };
+    let teams_admin =
+        is_emulator(target).then(|| crate::client::TeamsAdminClient::new(identity.clone()));
     Ok(Session {
         chat,
+        teams_admin,
         identity,
         me,
         my_name: target.display_name.clone(),

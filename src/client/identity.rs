@@ -178,7 +178,7 @@ impl IdentityClient {
     }
 
     /// Sends a signed request; each try is signed afresh, since `x-ms-date` must be current.
-    async fn call<B: Serialize>(
+    pub(crate) async fn call<B: Serialize>(
         &self,
         method: Method,
         path: &str,

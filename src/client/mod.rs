@@ -12,6 +12,7 @@ pub mod http;
 pub mod identity;
 pub mod realtime;
 pub mod retry;
+pub mod teams_admin;
 pub mod token;
 
 pub use chat::{CHAT_API_VERSION, ChatClient, MessagesQuery};
@@ -19,6 +20,7 @@ pub use http::{build_http_client, load_ca_certificates, tls_client_config};
 pub use identity::{AccessToken, IDENTITY_API_VERSION, IdentityClient};
 pub use realtime::{RealtimeOptions, RealtimeUpdate, spawn_realtime, spawn_realtime_with};
 pub use retry::{Idempotency, RetryPolicy, parse_retry_after};
+pub use teams_admin::TeamsAdminClient;
 pub use token::{REFRESH_MARGIN, TokenSource};
 
 use std::fmt;

@@ -1,5 +1,6 @@
 //! The embedded ACS emulator: identity and chat over HTTP(S), as the official SDKs expect them.
 
+mod attachments;
 mod auth;
 mod chat;
 mod error;
@@ -9,6 +10,7 @@ mod ids;
 mod paging;
 mod realtime;
 mod store;
+pub mod tenant;
 mod throttle;
 pub mod tls;
 
@@ -18,7 +20,7 @@ use axum::Router;
 use axum::extract::Request;
 use axum::http::Method;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use std::net::SocketAddr;
@@ -53,6 +55,8 @@ pub struct EmulatorConfig {
     pub throttle: bool,
     /// Refuse `api-version` dates this build does not know, instead of serving them.
     pub strict_api_version: bool,
+    /// The simulated Teams tenant: the stored one (the demo at first), or a seed file's.
+    pub tenant: tenant::TenantSource,
 }
 
 impl Default for EmulatorConfig {
@@ -63,6 +67,7 @@ impl Default for EmulatorConfig {
             storage: Storage::InMemory,
             throttle: false,
             strict_api_version: false,
+            tenant: tenant::TenantSource::StoredOrDemo,
         }
     }
 }
@@ -109,7 +114,11 @@ pub(crate) struct AppState {
     pub throttle: Option<Arc<Throttle>>,
     pub strict_api_version: bool,
     pub scheme: &'static str,
+    /// `scheme://host:port/`, for links the emulator makes outside a request (attachments of personas).
+    pub base_url: Arc<str>,
     pub shutdown: watch::Receiver<bool>,
+    pub tenant: tenant::Tenant,
+    pub personas: tenant::personas::Personas,
 }
 
 /// A running emulator. Dropping it without [`Emulator::shutdown`] leaves the server running until the
@@ -124,6 +133,7 @@ pub struct Emulator {
     stop: watch::Sender<bool>,
     server: JoinHandle<()>,
     pruner: JoinHandle<()>,
+    persona_task: JoinHandle<()>,
     store: Store,
 }
 
@@ -189,6 +199,15 @@ impl Emulator {
         let scheme = if config.tls { "https" } else { "http" };
         let (stop, shutdown) = watch::channel(false);
         let access_key = keys.access_key.clone();
+        let tenant = tenant::Tenant::load(store.clone(), &resource_id, config.tenant.clone())
+            .await
+            .map_err(EmulatorError::State)?;
+        let (personas, triggers) = tenant::personas::Personas::channel();
+        let host = if addr.ip().is_unspecified() {
+            format!("localhost:{}", addr.port())
+        } else {
+            addr.to_string()
+        };
         let state = AppState {
             store: store.clone(),
             keys: Arc::new(keys),
@@ -197,8 +216,12 @@ impl Emulator {
             throttle: config.throttle.then(|| Arc::new(Throttle::default())),
             strict_api_version: config.strict_api_version,
             scheme,
+            base_url: Arc::from(format!("{scheme}://{host}/").as_str()),
             shutdown: shutdown.clone(),
+            tenant,
+            personas,
         };
+        let persona_task = tokio::spawn(tenant::personas::run(state.clone(), triggers));
         let app = router(state);
         let mut ca_certificate = None;
         let server = if config.tls {
@@ -225,11 +248,6 @@ impl Emulator {
                 }
             })
         };
-        let host = if addr.ip().is_unspecified() {
-            format!("localhost:{}", addr.port())
-        } else {
-            addr.to_string()
-        };
         let connection_string = ConnectionString::new(&format!("{scheme}://{host}/"), access_key);
         tracing::info!(endpoint = %connection_string.endpoint, %resource_id, "emulator listening");
         Ok(Emulator {
@@ -242,6 +260,7 @@ impl Emulator {
             stop,
             server,
             pruner,
+            persona_task,
             store,
         })
     }
@@ -285,6 +304,7 @@ impl Emulator {
             server.abort();
         }
         self.pruner.abort();
+        self.persona_task.abort();
         self.store.close();
         if let Some(dir) = self.temp_dir {
             let _ = std::fs::remove_dir_all(dir);
@@ -337,13 +357,63 @@ fn router(state: AppState) -> Router {
         ));
     let chat =
         chat::routes().route_layer(from_fn_with_state(state.clone(), extract::chat_api_version));
+    let teams = Router::new()
+        .route(
+            "/emulator/teams/federationConfiguration",
+            get(tenant::admin::get_federation).patch(tenant::admin::set_federation),
+        )
+        .route(
+            "/emulator/teams/policies",
+            get(tenant::admin::list_policies).post(tenant::admin::new_policy),
+        )
+        .route(
+            "/emulator/teams/policies/{identity}",
+            patch(tenant::admin::set_policy),
+        )
+        .route("/emulator/teams/users", get(tenant::admin::list_users))
+        .route("/emulator/teams/users/{who}", get(tenant::admin::get_user))
+        .route(
+            "/emulator/teams/users/{who}/policy",
+            post(tenant::admin::grant_policy),
+        )
+        .route(
+            "/emulator/teams/users/{who}/interop",
+            get(tenant::admin::user_interop),
+        )
+        .route(
+            "/emulator/teams/users/{who}/messages",
+            post(tenant::admin::send_as_teams_user),
+        )
+        .route(
+            "/emulator/teams/users/{who}/messages/{message_id}",
+            patch(tenant::admin::edit_as_teams_user).delete(tenant::admin::delete_as_teams_user),
+        )
+        .route(
+            "/emulator/teams/users/{who}/typing",
+            post(tenant::admin::type_as_teams_user),
+        )
+        .route(
+            "/emulator/teams/users/{who}/leave",
+            post(tenant::admin::leave_as_teams_user),
+        )
+        .route(
+            "/emulator/teams/users/{who}/threads",
+            post(tenant::admin::start_thread_as_teams_user),
+        )
+        .route(
+            "/emulator/teams/users/{who}/readReceipts",
+            post(tenant::admin::receipt_as_teams_user),
+        )
+        .route_layer(from_fn_with_state(state.clone(), auth::require_hmac));
     let emulator = Router::new()
+        .route("/emulator/attachments/{id}", get(attachments::get))
         .route("/emulator/realtime", get(realtime::connect))
         .route("/emulator/realtime/position", get(realtime::position))
         .route("/emulator/health", get(health));
     Router::new()
         .merge(identity)
         .merge(chat)
+        .merge(teams)
         .merge(emulator)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

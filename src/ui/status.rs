@@ -38,6 +38,12 @@ pub fn draw(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
         Span::styled(format!(" {realtime} "), realtime_style),
         Span::styled(format!(" {identity} "), theme.status),
     ];
+    if let Some((_, name)) = &state.speaking_as {
+        left.push(Span::styled(
+            format!(" as {name} (Teams) "),
+            theme.sender_teams.patch(theme.status),
+        ));
+    }
     let pending = state.pending_sends();
     if pending > 0 {
         left.push(Span::styled(

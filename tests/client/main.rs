@@ -34,6 +34,7 @@ fn config(tls: bool, storage: Storage) -> EmulatorConfig {
         storage,
         throttle: false,
         strict_api_version: false,
+        tenant: acs_interop::emulator::tenant::TenantSource::StoredOrDemo,
     }
 }
 

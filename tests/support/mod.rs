@@ -74,6 +74,7 @@ pub fn test_config() -> EmulatorConfig {
         storage: Storage::InMemory,
         throttle: false,
         strict_api_version: false,
+        tenant: acs_interop::emulator::tenant::TenantSource::StoredOrDemo,
     }
 }
 

@@ -130,7 +130,14 @@ pub fn on_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
                         .find(|p| p.raw_id == sender)
                         .map(|p| p.name.clone())
                         .filter(|n| !n.is_empty())
-                        .unwrap_or_else(|| crate::app::model::SafeText::new("someone"))
+                        .unwrap_or_else(|| {
+                            // Teams typing events may carry a blank display name (a known issue).
+                            let who = match crate::app::model::PersonKind::of(&sender) {
+                                crate::app::model::PersonKind::Teams => "a Teams user",
+                                _ => "someone",
+                            };
+                            crate::app::model::SafeText::new(who)
+                        })
                 } else {
                     name
                 };
@@ -167,6 +174,14 @@ pub fn on_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
         BackendEvent::Realtime(realtime) => state.realtime = realtime,
         BackendEvent::Failure { what, fix } => state.error = Some(ErrorBar { what, fix }),
         BackendEvent::Notice(text) => notify(state, text.as_str()),
+        BackendEvent::SpeakingAs(who) => {
+            let notice = match &who {
+                Some((_, name)) => format!("Speaking as {name} (Teams); :as me goes back."),
+                None => "Speaking as yourself again.".to_string(),
+            };
+            state.speaking_as = who;
+            notify(state, &notice);
+        }
     }
     effects
 }

@@ -9,7 +9,7 @@ use crate::app::state::{AppState, CommandLine, Confirmation, Focus, Overlay};
 use crate::backend::Command;
 
 /// The commands, with their arguments, for completion and help.
-pub const COMMANDS: [(&str, &str); 10] = [
+pub const COMMANDS: [(&str, &str); 12] = [
     ("new", "<topic> [participant ...]  start a thread"),
     ("add", "<participant>  add someone to this thread"),
     ("remove", "<participant>  remove someone from this thread"),
@@ -18,6 +18,14 @@ pub const COMMANDS: [(&str, &str); 10] = [
     ("delete", "delete the selected (or your last) message"),
     ("delete-thread", "delete this thread"),
     ("retry", "resend failed messages"),
+    (
+        "attach",
+        "<path>  why files cannot be sent here, and what to do",
+    ),
+    (
+        "as",
+        "<teams user> | me  emulator: write as a Teams user, or as yourself",
+    ),
     ("help", "show the keys and commands"),
     ("quit", "leave"),
 ];
@@ -84,6 +92,14 @@ pub fn split_words(input: &str) -> Vec<String> {
     words
 }
 
+fn is_guid(word: &str) -> bool {
+    let parts: Vec<&str> = word.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
 const PERSON_FIX: &str = "Use their raw id (8:acs:…, or 8:orgid:<object id> for Teams); names work for people already in one of your threads.";
 
 /// People the console knows, as (display name, raw id).
@@ -103,6 +119,13 @@ fn known_people(state: &AppState) -> Vec<(String, String)> {
 fn resolve_person(state: &AppState, word: &str) -> Result<String, String> {
     if word.contains(':') {
         return Ok(word.to_string());
+    }
+    // A UPN is looked up in the emulator's directory by the backend; a bare GUID is an Entra object id.
+    if word.contains('@') {
+        return Ok(word.to_string());
+    }
+    if is_guid(word) {
+        return Ok(format!("8:orgid:{word}"));
     }
     let people = known_people(state);
     let matches: Vec<&(String, String)> = people
@@ -252,6 +275,47 @@ fn execute(state: &mut AppState, input: &str) -> Vec<Effect> {
             Vec::new()
         }
         "retry" => retry_failed(state),
+        "as" => match args.first().map(String::as_str) {
+            None => {
+                fail(
+                    state,
+                    ":as needs a Teams user (UPN or object id), or me.",
+                    "Write :as megan@contoso.example, then :as me.",
+                );
+                Vec::new()
+            }
+            Some("me") => {
+                state.speaking_as = None;
+                notify(state, "Speaking as yourself again.");
+                Vec::new()
+            }
+            Some(who) => {
+                let who = resolve_person(state, who).unwrap_or_else(|_| who.to_string());
+                let who = who.rsplit(':').next().unwrap_or(&who).to_string();
+                vec![Effect::Command(Command::SpeakAs { who })]
+            }
+        },
+        "attach" => {
+            let teams = state.open_view().is_some_and(|v| {
+                v.participants
+                    .iter()
+                    .any(|p| p.kind == crate::app::model::PersonKind::Teams)
+            });
+            if teams {
+                fail(
+                    state,
+                    "Files and images cannot be sent into a thread with Teams users: ACS users can't send images or files to Teams users (they can receive them).",
+                    "Share a link instead: paste the file's URL as text.",
+                );
+            } else {
+                fail(
+                    state,
+                    "ACS chat has no file upload for ACS users.",
+                    "Upload the file somewhere both sides can reach (for example Azure Blob Storage) and send the link.",
+                );
+            }
+            Vec::new()
+        }
         other => {
             let names: Vec<&str> = COMMANDS.iter().map(|(n, _)| *n).collect();
             fail(

@@ -315,6 +315,12 @@ fn typing_notification(state: &mut AppState) -> Option<Effect> {
         return None;
     }
     state.typing_sent_ms = Some(state.now_ms);
+    if let Some((who, _)) = &state.speaking_as {
+        return Some(Effect::Command(Command::TypeAsTeams {
+            thread_id,
+            who: who.clone(),
+        }));
+    }
     Some(Effect::Command(Command::Typing { thread_id }))
 }
 
@@ -370,6 +376,14 @@ fn send_composer(state: &mut AppState) -> Vec<Effect> {
         })];
     }
     state.composer.clear();
+    if let Some((who, _)) = &state.speaking_as {
+        state.typing_sent_ms = None;
+        return vec![Effect::Command(Command::SendAsTeams {
+            thread_id,
+            who: who.clone(),
+            content: text,
+        })];
+    }
     state.sends += 1;
     let client_id = format!("{}-{}", state.client_id_prefix, state.sends);
     let now = state.now_ms;

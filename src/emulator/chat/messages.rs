@@ -65,6 +65,10 @@ pub async fn send(
         ));
     }
     throttle_write(&state, &thread_id)?;
+    let trigger = crate::emulator::tenant::personas::Trigger {
+        thread_id: thread_id.clone(),
+        text: request.content.clone(),
+    };
     let id = state
         .store
         .run(move |db| {
@@ -90,6 +94,7 @@ pub async fn send(
             Ok(stored.id)
         })
         .await?;
+    state.personas.trigger(trigger);
     let body = SendChatMessageResult { id: id.to_string() };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }

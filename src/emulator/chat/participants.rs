@@ -20,6 +20,8 @@ use crate::emulator::error::ApiError;
 use crate::emulator::extract::{AcsJson, OptionalAcsJson, parse_json};
 use crate::emulator::paging::{next_link, page_size};
 use crate::emulator::store::{Db, NewParticipant};
+use crate::emulator::tenant::seed::Seed;
+use crate::emulator::tenant::verdict_for;
 use crate::emulator::throttle::Limit;
 
 /// Checks a request's participants: identifiers, history times and the batch limit.
@@ -75,6 +77,7 @@ fn invalid(target: &str, code: &str, message: &str) -> CommunicationError {
 pub fn admissible(
     db: &Db,
     resource_id: &str,
+    tenant: &Seed,
     participants: Vec<NewParticipant>,
 ) -> Result<(Vec<NewParticipant>, Vec<CommunicationError>), ApiError> {
     let mut ok = Vec::new();
@@ -94,8 +97,37 @@ pub fn admissible(
                     ok.push(p);
                 }
             }
-            CommunicationIdentifier::MicrosoftTeamsUser { .. }
-            | CommunicationIdentifier::MicrosoftTeamsApp { .. } => ok.push(p),
+            CommunicationIdentifier::MicrosoftTeamsUser { user_id, .. } => {
+                match tenant.user(&user_id) {
+                    None => refused.push(invalid(&p.raw_id, "404", "Not found")),
+                    Some(user) => {
+                        let verdict = verdict_for(tenant, user, resource_id);
+                        if verdict.chat_enabled {
+                            ok.push(p);
+                        } else {
+                            // The service says only this; the details say why, as the doctor would.
+                            let mut error = invalid(&p.raw_id, "403", "Permissions check failed");
+                            error.details = verdict
+                                .reasons
+                                .iter()
+                                .map(|r| CommunicationError::new("InteropDisabled", r.to_string()))
+                                .collect();
+                            refused.push(error);
+                        }
+                    }
+                }
+            }
+            CommunicationIdentifier::MicrosoftTeamsApp { app_id, .. } => {
+                if tenant
+                    .apps
+                    .iter()
+                    .any(|a| a.app_id.eq_ignore_ascii_case(&app_id))
+                {
+                    ok.push(p);
+                } else {
+                    refused.push(invalid(&p.raw_id, "404", "Not found"));
+                }
+            }
             _ => refused.push(invalid(
                 &p.raw_id,
                 "400",
@@ -176,11 +208,12 @@ pub async fn action(
             let request: AddChatParticipantsRequest = parse_json(&body)?;
             let participants = validate_participants(&request.participants)?;
             let resource_id = state.resource_id.clone();
+            let tenant = state.tenant.snapshot();
             let refused = state
                 .store
                 .run(move |db| {
                     db.membership(&thread_id, &user)?;
-                    let (ok, refused) = admissible(db, &resource_id, participants)?;
+                    let (ok, refused) = admissible(db, &resource_id, &tenant, participants)?;
                     let new = ok
                         .iter()
                         .filter(|p| !db.is_participant(&thread_id, &p.raw_id).unwrap_or(true))

@@ -51,6 +51,7 @@ pub async fn create(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let resource_id = state.resource_id.clone();
+    let tenant = state.tenant.snapshot();
     let body = state
         .store
         .run(move |db| {
@@ -60,7 +61,7 @@ pub async fn create(
                 return Ok(stored);
             }
             let now = now_ms();
-            let (mut ok, refused) = admissible(db, &resource_id, participants)?;
+            let (mut ok, refused) = admissible(db, &resource_id, &tenant, participants)?;
             if !ok.iter().any(|p| p.raw_id == user) {
                 ok.insert(
                     0,

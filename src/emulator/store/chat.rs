@@ -522,6 +522,12 @@ impl Db {
             });
             self.emit(&user, event, now_ms)?;
         }
+        // Deleting a chat removes its Teams users and hides the history from them (seed: chat behaviours).
+        self.conn.execute(
+            "DELETE FROM participants WHERE thread_id = ?1
+               AND (raw_id LIKE '8:orgid:%' OR raw_id LIKE '8:dod:%' OR raw_id LIKE '8:gcch:%')",
+            params![thread.id],
+        )?;
         Ok(())
     }
 

@@ -4,6 +4,7 @@
 //! callers answered and the realtime events published. An answered write is therefore in the WAL,
 //! and survives `kill -9` of the process.
 
+mod attachments;
 mod chat;
 mod events;
 mod identities;
@@ -209,6 +210,15 @@ impl Db {
         let now = crate::acs::time::now_ms();
         self.last_id_ms = now.max(self.last_id_ms + 1);
         self.last_id_ms
+    }
+
+    /// The `meta` value under `key`, if any.
+    pub fn meta_value(&self, key: &str) -> Result<Option<String>, rusqlite::Error> {
+        schema::meta(&self.conn, key)
+    }
+
+    pub fn set_meta_value(&self, key: &str, value: &str) -> Result<(), rusqlite::Error> {
+        schema::set_meta(&self.conn, key, value)
     }
 
     /// Returns the `meta` value under `key`, first storing `make()` if there is none.

@@ -68,6 +68,13 @@ CREATE TABLE IF NOT EXISTS create_requests (
     created_ms  INTEGER NOT NULL,
     PRIMARY KEY (request_id, creator)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS attachments (
+    id          TEXT PRIMARY KEY,
+    thread_id   TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    created_ms  INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS user_event_seq (
     user_id  TEXT PRIMARY KEY,
     seq      INTEGER NOT NULL

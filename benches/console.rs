@@ -1,0 +1,330 @@
+//! Console benchmarks, in-process through the public API:
+//! - `frame_120x40_of_100k_thread`: one frame of a 100,000-message thread, at the bottom and scrolled
+//!   back to the middle (only what fits is laid out);
+//! - `apply_100k_received_messages`: received messages through `update`, 100 and 1 per event; prints
+//!   the resident memory 100,000 messages take (criterion does not measure memory);
+//! - `start_to_first_frame` (and `start_to_loaded_frame`, until the open thread is drawn): embedded
+//!   emulator, backend and first frame, on a second run (a database exists) and a first one.
+
+use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tokio::runtime::Runtime;
+use tokio::sync::mpsc;
+
+use acs_interop::app::model::{Connection, Message, MessageKind, Participant, PersonKind};
+use acs_interop::app::model::{SafeText, ThreadSummary};
+use acs_interop::app::run::{Clipboard, EventLoop};
+use acs_interop::app::state::Scroll;
+use acs_interop::app::{AppState, Effect, Msg, update};
+use acs_interop::backend::session::Target;
+use acs_interop::backend::{BackendConfig, BackendEvent, ChangeFeed, Command};
+use acs_interop::config::{Keymap, Theme};
+use acs_interop::emulator::{Emulator, EmulatorConfig, Storage};
+
+const NOW: i64 = 1_795_842_000_000; // Saturday 28 November 2026, 05:00 UTC
+const ME: &str = "8:acs:res_me";
+const PEOPLE: [(&str, &str); 3] = [
+    ("8:acs:res_alice", "Alice"),
+    ("8:orgid:bob-object-id", "Bob"),
+    (ME, "Me"),
+];
+const THREAD: &str = "19:bench@thread.v2";
+const BIG: usize = 100_000;
+const STEP_MS: i64 = 30_000;
+const TEXT: &str = "the meeting moves to Thursday, bring your notes about the rollout plan (v2).";
+const SIZE: (u16, u16) = (120, 40);
+
+/// Message `i` of a deterministic mix: mostly a few words, some paragraphs, every 7th HTML, every 13th
+/// edited, every 101st deleted, every 997th a system message.
+fn message(i: usize) -> Message {
+    let order = NOW - BIG as i64 * STEP_MS + i as i64 * STEP_MS;
+    let h = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+    let words = match h % 10 {
+        0..=5 => 3 + h % 12,
+        6..=8 => 15 + h % 40,
+        _ => 80 + h % 120,
+    } as usize;
+    let text: Vec<&str> = TEXT
+        .split(' ')
+        .cycle()
+        .skip(h as usize % 13)
+        .take(words)
+        .collect();
+    let (sender, name) = PEOPLE[(h % 3) as usize];
+    let (kind, body) = if i % 997 == 0 {
+        let names = vec![SafeText::new("Carol")];
+        (MessageKind::ParticipantAdded { names }, String::new())
+    } else if i % 7 == 0 {
+        let (head, rest) = text.split_at(text.len() / 2);
+        let html = format!(
+            "<p><b>{}</b> <a href=\"https://example.com/{i}\">link</a></p><ul><li>{}</li></ul>",
+            head.join(" "),
+            rest.join(" ")
+        );
+        (MessageKind::Html, html)
+    } else {
+        (MessageKind::Text, text.join(" "))
+    };
+    let system = kind.is_system();
+    Message {
+        id: order.to_string(),
+        order,
+        version: (order + i64::from(i % 13 == 0)).to_string(),
+        kind,
+        sender: (!system).then(|| sender.to_string()),
+        sender_name: SafeText::new(if system { "" } else { name }),
+        body: if i % 101 == 0 { String::new() } else { body },
+        attachments: Vec::new(),
+        created_ms: order,
+        edited_ms: (i % 13 == 0).then_some(order + 1),
+        deleted_ms: (i % 101 == 0).then_some(order + 2),
+        client_id: (sender == ME && !system).then(|| format!("bench-{i}")),
+    }
+}
+
+/// `count` received messages as `Messages` events (news, as the realtime feed delivers them) of `per`.
+fn received(count: usize, per: usize) -> Vec<Msg> {
+    (0..count)
+        .step_by(per)
+        .map(|first| {
+            Msg::Backend(BackendEvent::Messages {
+                thread_id: THREAD.into(),
+                messages: (first..count.min(first + per)).map(message).collect(),
+                older_available: None,
+            })
+        })
+        .collect()
+}
+
+/// Connected as "me", one thread open and loaded (empty), three participants, like the tests' fixture.
+fn connected() -> AppState {
+    let mut state = AppState::new(Keymap::default());
+    update(&mut state, Msg::Resize(SIZE.0, SIZE.1));
+    update(&mut state, Msg::Tick(NOW));
+    let events = [
+        BackendEvent::Connected(Connection {
+            endpoint_label: "emulator".into(),
+            me: ME.into(),
+            my_name: SafeText::new("Me"),
+        }),
+        BackendEvent::Threads(vec![ThreadSummary {
+            id: THREAD.into(),
+            topic: SafeText::new("Rollout"),
+            last_activity_ms: Some(NOW - STEP_MS),
+            deleted: false,
+            unread: 0,
+            has_teams_users: true,
+        }]),
+        BackendEvent::Participants {
+            thread_id: THREAD.into(),
+            participants: PEOPLE
+                .iter()
+                .map(|(raw, name)| Participant {
+                    raw_id: raw.to_string(),
+                    name: SafeText::new(name),
+                    kind: PersonKind::of(raw),
+                })
+                .collect(),
+        },
+        BackendEvent::Messages {
+            thread_id: THREAD.into(),
+            messages: Vec::new(),
+            older_available: Some(false),
+        },
+    ];
+    for event in events {
+        update(&mut state, Msg::Backend(event));
+    }
+    state
+}
+
+fn apply(state: &mut AppState, msgs: Vec<Msg>) {
+    for msg in msgs {
+        update(state, msg);
+    }
+}
+
+/// VmRSS and VmHWM (peak) of this process, in MiB.
+fn memory() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(f64::NAN, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn apply_received(c: &mut Criterion) {
+    // First in the process, so the numbers are this state's and not what earlier benches left behind.
+    let (before, _) = memory();
+    let mut state = connected();
+    apply(&mut state, received(BIG, 100));
+    let (after, peak) = memory();
+    let held = state.open_view().map_or(0, |v| v.messages.len());
+    eprintln!(
+        "console/memory: VmRSS {before:.1} MiB before, {after:.1} MiB after applying {held} messages \
+         (+{:.1} MiB, {:.0} B a message); VmHWM {peak:.1} MiB",
+        after - before,
+        (after - before) * 1024.0 * 1024.0 / held as f64
+    );
+    drop(state);
+
+    let mut group = c.benchmark_group("console");
+    group.sample_size(10);
+    for (name, count, per) in [
+        ("apply_100k_received_messages", BIG, 100),
+        ("apply_10k_received_messages_one_per_event", 10_000, 1),
+    ] {
+        group.throughput(Throughput::Elements(count as u64));
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || (connected(), received(count, per)),
+                |(mut state, msgs)| {
+                    apply(&mut state, msgs);
+                    state
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    group.finish();
+}
+
+fn frame(c: &mut Criterion) {
+    let theme = Theme::default_dark();
+    let mut state = connected();
+    apply(&mut state, received(BIG, 100));
+    let mut terminal = Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("a test terminal");
+    let mut draw = |state: &AppState| {
+        let frame = terminal.draw(|f| acs_interop::ui::view(state, &theme, f));
+        frame.expect("a frame").buffer.content.len()
+    };
+    let mut group = c.benchmark_group("console");
+    group.bench_function("frame_120x40_of_100k_thread", |b| b.iter(|| draw(&state)));
+    let view = state.views.get_mut(THREAD).expect("the open thread");
+    view.scroll = Scroll {
+        anchor: view.messages.keys().nth(BIG / 2).copied(),
+        lines_up: 0,
+    };
+    group.bench_function("frame_120x40_of_100k_thread_scrolled_to_middle", |b| {
+        b.iter(|| draw(&state))
+    });
+    group.finish();
+    // The frames show messages: the bottom and the middle of the thread.
+    let screen = |state: &AppState| {
+        let mut terminal = Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("a terminal");
+        let frame = terminal.draw(|f| acs_interop::ui::view(state, &theme, f));
+        let cells = &frame.expect("a frame").buffer.content;
+        cells.iter().map(|cell| cell.symbol()).collect::<String>()
+    };
+    let middle = screen(&state);
+    state.views.get_mut(THREAD).expect("the thread").scroll = Scroll::default();
+    let bottom = screen(&state);
+    assert!(bottom.contains("rollout") && middle.contains("rollout") && bottom != middle);
+}
+
+struct NoClipboard;
+
+impl Clipboard for NoClipboard {
+    fn copy(&mut self, _: &str) {}
+}
+
+/// As `launch` does with the embedded emulator and a data folder; with `loaded`, goes on until the
+/// open thread is loaded and drawn. Returns the time, then shuts everything down.
+async fn start_console(data: &Path, loaded: bool) -> Duration {
+    let started = Instant::now();
+    let emulator = Emulator::start(EmulatorConfig {
+        listen: ([127, 0, 0, 1], 0).into(),
+        storage: Storage::Directory(data.join("emulator")),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .expect("the emulator starts");
+    let console_dir = data.join("console");
+    std::fs::create_dir_all(&console_dir).expect("the console folder");
+    let target = Target {
+        connection: emulator.connection_string().clone(),
+        ca_cert: None,
+        user_id: None,
+        embedded: true,
+        state_dir: Some(console_dir.clone()),
+        display_name: "Bench".into(),
+    };
+    let (command_tx, command_rx) = mpsc::channel(256);
+    let (event_tx, event_rx) = mpsc::channel(4096);
+    let config = BackendConfig {
+        target,
+        feed: ChangeFeed::Socket,
+        outbox_path: Some(console_dir.join("outbox.sqlite3")),
+    };
+    let backend = acs_interop::backend::spawn(config, command_rx, event_tx);
+    let mut state = AppState::new(Keymap::default());
+    update(&mut state, Msg::Resize(SIZE.0, SIZE.1));
+    update(&mut state, Msg::Tick(acs_interop::acs::time::now_ms()));
+    let mut console = EventLoop {
+        terminal: Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("a test terminal"),
+        state,
+        theme: Theme::default_dark(),
+        commands: command_tx,
+        events: event_rx,
+        clipboard: NoClipboard,
+    };
+    console.draw().expect("the first frame");
+    while loaded && !console.state.open_view().is_some_and(|v| v.loaded) {
+        let event = console.events.recv().await.expect("the backend runs");
+        assert!(!matches!(event, BackendEvent::Failure { .. }), "{event:?}");
+        for effect in update(&mut console.state, Msg::Backend(event)) {
+            if let Effect::Command(command) = effect {
+                console.commands.send(command).await.expect("a command");
+            }
+        }
+        if console.state.open_view().is_some_and(|v| v.loaded) {
+            console.draw().expect("the loaded frame");
+        }
+    }
+    let elapsed = started.elapsed();
+    let _ = console.commands.send(Command::Shutdown).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), backend).await;
+    emulator.shutdown().await;
+    elapsed
+}
+
+fn start_to_first_frame(c: &mut Criterion) {
+    acs_interop::install_crypto_provider();
+    let rt = Runtime::new().expect("a tokio runtime");
+    let second_run = tempfile::tempdir().expect("a temp folder");
+    // The first run makes the database, the identities and the welcome thread.
+    rt.block_on(start_console(second_run.path(), true));
+    let mut group = c.benchmark_group("console");
+    group.sample_size(10);
+    group.sampling_mode(SamplingMode::Flat);
+    for (name, loaded) in [
+        ("start_to_first_frame", false),
+        ("start_to_loaded_frame", true),
+    ] {
+        for fresh in [false, true] {
+            let id = format!("{name}_{}", if fresh { "fresh" } else { "second_run" });
+            group.bench_function(id, |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        let fresh_dir = tempfile::tempdir().expect("a temp folder");
+                        let dir = if fresh { &fresh_dir } else { &second_run };
+                        total += rt.block_on(start_console(dir.path(), loaded));
+                    }
+                    total
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, apply_received, frame, start_to_first_frame);
+criterion_main!(benches);

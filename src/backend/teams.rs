@@ -1,0 +1,139 @@
+//! Teams interop in the console: finding Teams users, explaining refusals with the doctor's rules, and
+//! (emulator only) speaking as a Teams user.
+
+use super::Ctx;
+use crate::acs::CommunicationError;
+use crate::acs::identifier::{CommunicationIdentifier, IdentifierKind};
+use crate::app::model::SafeText;
+use crate::backend::BackendEvent;
+use crate::client::TeamsAdminClient;
+use crate::interop::{evaluate, explain_refusal_code, explain_refused_participant};
+
+type Explanation = (SafeText, SafeText);
+
+fn explained(what: impl AsRef<str>, fix: impl AsRef<str>) -> Explanation {
+    (SafeText::new(what.as_ref()), SafeText::new(fix.as_ref()))
+}
+
+fn admin(ctx: &Ctx) -> Result<&TeamsAdminClient, Explanation> {
+    ctx.teams_admin.as_ref().ok_or_else(|| {
+        explained(
+            "Teams users can be looked up by UPN, and spoken as, only in the acs-interop emulator's tenant.",
+            "Against the real service give the Teams user's Entra object id (8:orgid:<object id>).",
+        )
+    })
+}
+
+/// A participant as the service takes it: raw ids pass, a UPN is looked up in the emulator's directory.
+pub async fn resolve(ctx: &Ctx, participant: &str) -> Result<String, Explanation> {
+    if participant.contains(':') || !participant.contains('@') {
+        return Ok(participant.to_string());
+    }
+    let user = admin(ctx)?.user(participant).await.map_err(|e| {
+        explained(
+            format!("Cannot look up {participant}: {e}"),
+            "Check the UPN (acs-interop teams users lists them).",
+        )
+    })?;
+    user["rawId"].as_str().map(str::to_string).ok_or_else(|| {
+        explained(
+            format!("The tenant has no raw id for {participant}."),
+            "Give the object id instead.",
+        )
+    })
+}
+
+/// Why the service refused a participant, and what fixes it: from the tenant's facts when this is the
+/// emulator, from the refusal code otherwise.
+pub async fn explain_refusal(ctx: &Ctx, refused: &CommunicationError) -> Explanation {
+    let who = refused
+        .target
+        .clone()
+        .unwrap_or_else(|| "someone".to_string());
+    let teams_user = match CommunicationIdentifier::from_raw_id(&who) {
+        CommunicationIdentifier::MicrosoftTeamsUser { user_id, .. } => Some(user_id),
+        _ => None,
+    };
+    if refused.code == "403"
+        && let (Some(object_id), Some(admin)) = (&teams_user, &ctx.teams_admin)
+        && let Some(explanation) = explain_from_tenant(admin, object_id).await
+    {
+        return explanation;
+    }
+    if CommunicationIdentifier::from_raw_id(&who).kind() == IdentifierKind::CommunicationUser {
+        return explained(
+            format!(
+                "{who} could not be added ({}): {}",
+                refused.code, refused.message
+            ),
+            "Check the id: a 404 is an identity this resource does not have; a 403 is one of another resource.",
+        );
+    }
+    let (what, fix) = explain_refusal_code(&refused.code, &who);
+    explained(what, fix)
+}
+
+async fn explain_from_tenant(admin: &TeamsAdminClient, object_id: &str) -> Option<Explanation> {
+    let federation = admin.federation().await.ok()?;
+    let policies = admin.policies().await.ok()?;
+    let user = admin.user(object_id).await.ok()?;
+    let resource_id = admin.resource_id().await.ok()?;
+    let (config, policies, teams_user) = crate::interop::doctor::parse_texts(
+        &federation.to_string(),
+        &policies.to_string(),
+        &user.to_string(),
+    )
+    .ok()?;
+    let verdict = evaluate(&config, &policies, &teams_user, &resource_id);
+    let (what, fix) = explain_refused_participant(&verdict)?;
+    Some(explained(
+        format!(
+            "{} ({}) {what}",
+            teams_user.display_name, teams_user.user_principal_name
+        ),
+        fix,
+    ))
+}
+
+/// Emulator only: checks the Teams user and tells the console to speak as them.
+pub async fn speak_as(ctx: &Ctx, who: &str) {
+    let result = match admin(ctx) {
+        Ok(admin) => admin.user(who).await.map_err(|e| {
+            explained(
+                format!("Cannot speak as {who}: {e}"),
+                "Give a UPN or object id from `acs-interop teams users`.",
+            )
+        }),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(user) => {
+            let id = user["ExternalDirectoryObjectId"]
+                .as_str()
+                .unwrap_or(who)
+                .to_string();
+            let name = SafeText::new(user["DisplayName"].as_str().unwrap_or(who));
+            ctx.emit(BackendEvent::SpeakingAs(Some((id, name)))).await;
+        }
+        Err((what, fix)) => ctx.emit(BackendEvent::Failure { what, fix }).await,
+    }
+}
+
+pub async fn send_as(ctx: &Ctx, thread_id: &str, who: &str, content: &str) {
+    let Ok(admin) = admin(ctx) else { return };
+    if let Err(e) = admin.say(who, thread_id, content, false, &[]).await {
+        let (what, fix) = explained(
+            format!("The Teams user could not send: {e}"),
+            "The message says which rule refused it; :as me goes back.",
+        );
+        ctx.emit(BackendEvent::Failure { what, fix }).await;
+    }
+}
+
+pub async fn type_as(ctx: &Ctx, thread_id: &str, who: &str) {
+    if let Ok(admin) = admin(ctx)
+        && let Err(e) = admin.typing(who, thread_id).await
+    {
+        tracing::debug!(error = %e, "typing as a Teams user failed");
+    }
+}

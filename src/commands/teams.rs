@@ -1,0 +1,158 @@
+//! `acs-interop teams ...`: drives the emulator's simulated Teams tenant from the shell, through its admin
+//! API: look at users and policies, change them, and act as a Teams user.
+
+use anyhow::Context;
+use serde_json::Value;
+use std::path::PathBuf;
+
+use crate::acs::connection_string::ConnectionString;
+use crate::client::{IdentityClient, TeamsAdminClient, build_http_client};
+
+/// What to do.
+#[derive(Debug, Clone)]
+pub enum TeamsAction {
+    Users,
+    User {
+        who: String,
+    },
+    Federation {
+        enable: Option<bool>,
+        allow: Vec<String>,
+        disallow: Vec<String>,
+    },
+    Policies,
+    NewPolicy {
+        identity: String,
+        acs_access: bool,
+    },
+    SetPolicy {
+        identity: String,
+        acs_access: bool,
+    },
+    Grant {
+        who: String,
+        policy: Option<String>,
+    },
+    Say {
+        who: String,
+        thread_id: String,
+        text: String,
+        html: bool,
+        images: Vec<String>,
+        files: Vec<String>,
+    },
+    Type {
+        who: String,
+        thread_id: String,
+    },
+    Edit {
+        who: String,
+        thread_id: String,
+        message_id: String,
+        text: String,
+    },
+    Leave {
+        who: String,
+        thread_id: String,
+    },
+}
+
+/// Runs `action` against the emulator of `connection`; prints JSON when asked, else short lines.
+pub async fn run(
+    connection: &ConnectionString,
+    ca_cert: Option<PathBuf>,
+    json: bool,
+    action: TeamsAction,
+) -> anyhow::Result<()> {
+    crate::install_crypto_provider();
+    let http = build_http_client(ca_cert.as_deref())?;
+    let admin = TeamsAdminClient::new(IdentityClient::new(http, connection)?);
+    let shown: Value = match action {
+        TeamsAction::Users => admin.users().await?,
+        TeamsAction::User { who } => admin.user(&who).await?,
+        TeamsAction::Federation {
+            enable,
+            allow,
+            disallow,
+        } => {
+            if enable.is_none() && allow.is_empty() && disallow.is_empty() {
+                admin.federation().await?
+            } else {
+                admin.set_federation(enable, &allow, &disallow).await?
+            }
+        }
+        TeamsAction::Policies => admin.policies().await?,
+        TeamsAction::NewPolicy {
+            identity,
+            acs_access,
+        } => admin.new_policy(&identity, acs_access).await?,
+        TeamsAction::SetPolicy {
+            identity,
+            acs_access,
+        } => admin.set_policy(&identity, acs_access).await?,
+        TeamsAction::Grant { who, policy } => admin.grant(&who, policy.as_deref()).await?,
+        TeamsAction::Say {
+            who,
+            thread_id,
+            text,
+            html,
+            images,
+            files,
+        } => {
+            let attachments: Vec<(String, String)> = images
+                .into_iter()
+                .map(|n| ("image".to_string(), n))
+                .chain(files.into_iter().map(|n| ("file".to_string(), n)))
+                .collect();
+            let id = admin
+                .say(&who, &thread_id, &text, html, &attachments)
+                .await?;
+            serde_json::json!({"id": id})
+        }
+        TeamsAction::Type { who, thread_id } => {
+            admin.typing(&who, &thread_id).await?;
+            serde_json::json!({"typing": true})
+        }
+        TeamsAction::Edit {
+            who,
+            thread_id,
+            message_id,
+            text,
+        } => {
+            admin.edit(&who, &thread_id, &message_id, &text).await?;
+            serde_json::json!({"edited": true})
+        }
+        TeamsAction::Leave { who, thread_id } => {
+            admin.leave(&who, &thread_id).await?;
+            serde_json::json!({"left": true})
+        }
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&shown).context("printing the answer")?
+        );
+    } else {
+        print_readable(&shown);
+    }
+    Ok(())
+}
+
+/// One line per object; nested values as compact JSON.
+fn print_readable(value: &Value) {
+    match value {
+        Value::Array(items) => items.iter().for_each(print_readable),
+        Value::Object(map) => {
+            let line: Vec<String> = map
+                .iter()
+                .map(|(k, v)| match v {
+                    Value::String(s) => format!("{k}={}", crate::text::sanitize_line(s)),
+                    other => format!("{k}={}", crate::text::sanitize_line(&other.to_string())),
+                })
+                .collect();
+            println!("{}", line.join("  "));
+        }
+        Value::Null => {}
+        other => println!("{}", crate::text::sanitize_line(&other.to_string())),
+    }
+}

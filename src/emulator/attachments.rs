@@ -1,0 +1,82 @@
+//! `GET /emulator/attachments/{id}`: the files and images Teams users send, for the thread's participants
+//! (bearer token, like chat). The emulator has no real files, so it serves a small valid stand-in.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use super::auth::bearer_user;
+use crate::acs::chat::ChatAttachmentType;
+
+/// A 1×1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+    0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+fn file_text(name: &str) -> String {
+    format!(
+        "acs-interop emulator: a stand-in for the file \"{name}\" that a simulated Teams user shared.\n"
+    )
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let user = match bearer_user(&state, &headers, None).await {
+        Ok(u) => u,
+        Err(e) => return e.into_response(),
+    };
+    let found = state
+        .store
+        .run(move |db| {
+            let attachment = db.attachment(&id)?;
+            db.membership(&attachment.thread_id, &user)?;
+            Ok(attachment)
+        })
+        .await;
+    let attachment = match found {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let safe_name: String = attachment
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = HeaderValue::from_str(&format!("inline; filename=\"{safe_name}\""))
+        .unwrap_or(HeaderValue::from_static("inline"));
+    match attachment.kind {
+        ChatAttachmentType::Image => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static("image/png")),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            PNG,
+        )
+            .into_response(),
+        ChatAttachmentType::File => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                ),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            file_text(&attachment.name),
+        )
+            .into_response(),
+    }
+}

@@ -1,0 +1,258 @@
+//! The tenant seed file (TOML): federation configuration, policies, users, apps and personas.
+//! The same shape is kept (as JSON) in the emulator's database, so admin changes survive restarts.
+
+use serde::{Deserialize, Serialize};
+
+/// The built-in demo tenant.
+pub const DEMO_SEED: &str = include_str!("../../../seeds/demo-tenant.toml");
+
+/// Stands for this emulator's immutable resource id in `allowed_acs_resources`.
+pub const THIS_RESOURCE: &str = "emulator";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seed {
+    pub tenant: TenantInfo,
+    pub federation: Federation,
+    #[serde(default)]
+    pub policies: Vec<Policy>,
+    #[serde(default)]
+    pub users: Vec<User>,
+    #[serde(default)]
+    pub apps: Vec<App>,
+    #[serde(default)]
+    pub personas: Vec<Persona>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantInfo {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Federation {
+    pub enable_acs_users: bool,
+    #[serde(default)]
+    pub allowed_acs_resources: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// `Global` or `Tag:<name>`.
+    pub identity: String,
+    pub enable_acs_federation_access: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    pub object_id: String,
+    pub upn: String,
+    pub display_name: String,
+    /// The granted External Access Policy; none means Global.
+    #[serde(default)]
+    pub policy: Option<String>,
+    /// TeamsUpgradeEffectiveMode: TeamsOnly, Islands, SfBOnly, ...
+    #[serde(default = "teams_only")]
+    pub mode: String,
+    #[serde(default = "public_cloud")]
+    pub cloud: String,
+}
+
+fn teams_only() -> String {
+    "TeamsOnly".into()
+}
+
+fn public_cloud() -> String {
+    "public".into()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct App {
+    pub app_id: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Persona {
+    /// The Teams user's UPN or object id.
+    pub user: String,
+    #[serde(default)]
+    pub rules: Vec<PersonaRule>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonaRule {
+    /// Words separated by `|`; the rule fires when a message contains one (case-insensitive). Empty: any.
+    #[serde(default)]
+    pub when: String,
+    #[serde(default = "default_typing")]
+    pub typing_ms: u64,
+    /// HTML; `{message}` is the message answered (escaped), `{attachment}` the attachment's id.
+    pub reply: String,
+    #[serde(default)]
+    pub attachment: Option<AttachmentSeed>,
+}
+
+fn default_typing() -> u64 {
+    1000
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentSeed {
+    /// `image` or `file`.
+    pub kind: String,
+    pub name: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the tenant seed {source_name}: {reason}")]
+pub struct SeedError {
+    pub source_name: String,
+    pub reason: String,
+}
+
+impl PersonaRule {
+    pub fn matches(&self, text: &str) -> bool {
+        let lower = text.to_lowercase();
+        let words: Vec<&str> = self
+            .when
+            .split('|')
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .collect();
+        words.is_empty() || words.iter().any(|w| lower.contains(&w.to_lowercase()))
+    }
+}
+
+impl Seed {
+    /// Parses and checks a seed; `THIS_RESOURCE` in the allowlist becomes `resource_id`.
+    pub fn parse(text: &str, source_name: &str, resource_id: &str) -> Result<Seed, SeedError> {
+        let err = |reason: String| SeedError {
+            source_name: source_name.to_string(),
+            reason,
+        };
+        let mut seed: Seed = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        for r in &mut seed.federation.allowed_acs_resources {
+            if r.eq_ignore_ascii_case(THIS_RESOURCE) {
+                *r = resource_id.to_string();
+            }
+        }
+        for user in &seed.users {
+            if let Some(p) = &user.policy
+                && !p.is_empty()
+                && seed.policy(p).is_none()
+            {
+                return Err(err(format!(
+                    "user {} is granted policy '{p}', which the seed does not define",
+                    user.upn
+                )));
+            }
+        }
+        for persona in &seed.personas {
+            if seed.user(&persona.user).is_none() {
+                return Err(err(format!(
+                    "persona '{}' is not one of the seed's users",
+                    persona.user
+                )));
+            }
+            for rule in &persona.rules {
+                if let Some(a) = &rule.attachment
+                    && a.kind != "image"
+                    && a.kind != "file"
+                {
+                    return Err(err(format!(
+                        "attachment kind '{}' must be image or file",
+                        a.kind
+                    )));
+                }
+            }
+        }
+        Ok(seed)
+    }
+
+    /// A policy by `Global`, `Tag:Name` or `Name`, case-insensitively.
+    pub fn policy(&self, name: &str) -> Option<&Policy> {
+        let bare = |s: &str| s.strip_prefix("Tag:").unwrap_or(s).to_ascii_lowercase();
+        self.policies
+            .iter()
+            .find(|p| bare(&p.identity) == bare(name))
+    }
+
+    /// A user by object id or UPN, case-insensitively.
+    pub fn user(&self, id_or_upn: &str) -> Option<&User> {
+        self.users.iter().find(|u| {
+            u.object_id.eq_ignore_ascii_case(id_or_upn) || u.upn.eq_ignore_ascii_case(id_or_upn)
+        })
+    }
+
+    pub fn user_mut(&mut self, id_or_upn: &str) -> Option<&mut User> {
+        self.users.iter_mut().find(|u| {
+            u.object_id.eq_ignore_ascii_case(id_or_upn) || u.upn.eq_ignore_ascii_case(id_or_upn)
+        })
+    }
+
+    pub fn persona_of(&self, object_id: &str) -> Option<&Persona> {
+        let user = self.user(object_id)?;
+        self.personas.iter().find(|p| {
+            p.user.eq_ignore_ascii_case(&user.upn) || p.user.eq_ignore_ascii_case(&user.object_id)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_tenant_shows_every_interesting_case() {
+        let seed = Seed::parse(DEMO_SEED, "demo", "res-1").unwrap();
+        assert_eq!(seed.federation.allowed_acs_resources, vec!["res-1"]);
+        assert!(
+            seed.users
+                .iter()
+                .any(|u| u.policy.as_deref() == Some("Tag:NoAcsFederation"))
+        );
+        assert!(seed.users.iter().any(|u| u.mode != "TeamsOnly"));
+        assert!(seed.apps.iter().any(|a| a.kind == "voice"));
+        assert!(seed.persona_of(&seed.users[0].object_id).is_some());
+    }
+
+    #[test]
+    fn mistakes_in_a_seed_are_named() {
+        let bad = DEMO_SEED.replace("policy = \"Tag:NoAcsFederation\"", "policy = \"Tag:Nope\"");
+        let e = Seed::parse(&bad, "mine.toml", "r").unwrap_err().to_string();
+        assert!(e.contains("mine.toml") && e.contains("Tag:Nope"), "{e}");
+        let e = Seed::parse("[tenant]\nid='x'\nname='y'\n", "t.toml", "r")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("federation"), "{e}");
+    }
+
+    #[test]
+    fn rules_match_words_case_insensitively() {
+        let rule = PersonaRule {
+            when: "image|Photo".into(),
+            typing_ms: 0,
+            reply: String::new(),
+            attachment: None,
+        };
+        assert!(rule.matches("send me a PHOTO please"));
+        assert!(!rule.matches("hello"));
+        let any = PersonaRule {
+            when: String::new(),
+            ..rule
+        };
+        assert!(any.matches("hello"));
+    }
+}
