@@ -147,25 +147,23 @@ fn apply(state: &mut AppState, msgs: Vec<Msg>) {
     }
 }
 
-/// VmRSS and VmHWM (peak) of this process, in MiB.
-fn memory() -> (f64, f64) {
+/// A field of /proc/self/status (VmRSS, VmHWM), in MiB.
+fn memory(field: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map_or(f64::NAN, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_suffix(" kB"));
+    kib.and_then(|v| v.trim().parse::<f64>().ok())
+        .unwrap_or(f64::NAN)
+        / 1024.0
 }
 
 fn apply_received(c: &mut Criterion) {
     // First in the process, so the numbers are this state's and not what earlier benches left behind.
-    let (before, _) = memory();
+    let before = memory("VmRSS:");
     let mut state = connected();
     apply(&mut state, received(BIG, 100));
-    let (after, peak) = memory();
+    let (after, peak) = (memory("VmRSS:"), memory("VmHWM:"));
     let held = state.open_view().map_or(0, |v| v.messages.len());
     eprintln!(
         "console/memory: VmRSS {before:.1} MiB before, {after:.1} MiB after applying {held} messages \

@@ -16,6 +16,29 @@ identities, threads and messages live in your data folder and survive restarts.<
 (<code>:new</code>, <code>:add</code>, <code>:topic</code>, <code>:help</code>) and <b>?</b> shows every key.</li>\
 <li>Point the official ACS SDKs at <code>acs-interop emulator --tls</code> to test your own app against it.</li></ul>";
 
+/// The welcome's line about the Teams user in the thread, if the tenant has one who can chat.
+fn teams_line(name: &str) -> String {
+    format!(
+        "<p><b>{name}</b> is a simulated Teams user of the emulator's demo tenant: say hi, or ask for the \
+         <i>whiteboard image</i> or the <i>agenda file</i>. <code>:add adele@contoso.example</code> shows a user \
+         whose policy blocks ACS, and why; <code>:as {name}</code> writes as the Teams side.</p>"
+    )
+}
+
+/// The first tenant user ACS users may chat with: (raw id, display name).
+async fn a_teams_user(session: &Session) -> Option<(String, String)> {
+    let admin = session.teams_admin.as_ref()?;
+    let users = admin.users().await.ok()?;
+    for user in users.as_array()? {
+        let upn = user["UserPrincipalName"].as_str()?;
+        let verdict = admin.interop(upn).await.ok()?;
+        if verdict["chatEnabled"] == true {
+            return Some((user["rawId"].as_str()?.to_string(), user["DisplayName"].as_str()?.to_string()));
+        }
+    }
+    None
+}
+
 /// Creates the guide (remembered like any identity) and a thread from it to `session`'s user.
 pub async fn create(session: &Session, target: &Target) -> Result<String, ClientError> {
     let guide = remembered_user(&session.identity, target, "guide")
@@ -30,13 +53,17 @@ pub async fn create(session: &Session, target: &Target) -> Result<String, Client
         share_history_time: None,
         metadata: None,
     };
+    let teams = a_teams_user(session).await;
     let created = chat
         .create_thread(
             WELCOME_TOPIC,
-            vec![
-                participant(&guide, GUIDE_NAME),
-                participant(&session.me, &session.my_name),
-            ],
+            {
+                let mut people = vec![participant(&guide, GUIDE_NAME), participant(&session.me, &session.my_name)];
+                if let Some((raw, name)) = &teams {
+                    people.push(participant(raw, name));
+                }
+                people
+            },
             None,
         )
         .await?;
@@ -47,7 +74,10 @@ pub async fn create(session: &Session, target: &Target) -> Result<String, Client
     chat.send_message(
         &thread_id,
         SendChatMessageRequest {
-            content: WELCOME_HTML.to_string(),
+            content: match &teams {
+                Some((_, name)) => format!("{WELCOME_HTML}{}", teams_line(name)),
+                None => WELCOME_HTML.to_string(),
+            },
             sender_display_name: Some(GUIDE_NAME.to_string()),
             message_type: Some(ChatMessageType::Html),
             metadata: None,

@@ -45,7 +45,8 @@ impl KeyChord {
         // Shift is part of the character for printable keys ('?' arrives as shift+'?').
         let mut modifiers =
             event.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
-        if matches!(event.code, KeyCode::Char(_)) {
+        // Shift is also implied by BackTab, which terminals send as Shift+Tab.
+        if matches!(event.code, KeyCode::Char(_) | KeyCode::BackTab) {
             modifiers.remove(KeyModifiers::SHIFT);
         }
         KeyChord {
@@ -291,6 +292,8 @@ mod tests {
             Some(Action::Bottom)
         );
         assert_eq!(k.key_for(Action::Help).as_deref(), Some("?"));
+        // Terminals send Shift+Tab as BackTab with Shift set.
+        assert_eq!(k.pane_action(&key(KeyCode::BackTab, KeyModifiers::SHIFT)), Some(Action::FocusPrevious));
     }
 
     #[test]

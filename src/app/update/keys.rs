@@ -117,7 +117,7 @@ fn cycle(state: &AppState, forward: bool) -> Focus {
     if panes.participants.is_some() {
         order.push(Focus::Participants);
     }
-    order.push(Focus::Composer);
+    // The composer is reached with i or Enter and left with Esc: Tab types a tab there.
     let i = order.iter().position(|f| *f == state.focus).unwrap_or(0);
     let n = order.len();
     order[if forward {
