@@ -405,3 +405,47 @@ async fn quitting_restores_the_terminal_and_exits_zero() {
         "the cursor was left hidden"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Teams interop in the console, on the emulator's demo tenant.
+
+/// Runs a `:` command from the composer.
+fn command_line(tmux: &Tmux, command: &str) {
+    tmux.keys(&["Escape"]);
+    tmux.type_text(":");
+    tmux.type_text(command);
+    tmux.keys(&["Enter"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adding_a_policy_blocked_teams_user_shows_the_reason() {
+    let (console, _alice) = Console::start_in_alices_thread("blocked").await;
+    command_line(&console.tmux, "add adele@contoso.example");
+    let screen = console.tmux.wait_for_text("NoAcsFederation").await;
+    assert!(screen.contains("Adele Vance"), "{screen}");
+    assert!(
+        screen.contains("row 4"),
+        "the doctor's rule is named: {screen}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teams_persona_types_answers_and_its_image_shows_as_a_link() {
+    let (console, _alice) = Console::start_in_alices_thread("persona").await;
+    command_line(&console.tmux, "add megan@contoso.example");
+    console.tmux.wait_for_text("Megan Bowen").await;
+    console.tmux.keys(&["i"]);
+    console
+        .tmux
+        .type_text("could you send the whiteboard image?");
+    console.tmux.keys(&["Enter"]);
+    // Teams typing events carry a blank display name; the console names her from the participants.
+    let typing = console.tmux.wait_for_text("Megan Bowen is typing…").await;
+    assert!(!typing.contains(" is typing… is typing"), "{typing}");
+    let screen = console.tmux.wait_for_text("[image: whiteboard.png]").await;
+    assert!(
+        screen.contains("Megan Bowen (Teams)"),
+        "the sender is marked as a Teams user: {screen}"
+    );
+    assert!(screen.contains("no read receipts (Teams)"), "{screen}");
+}

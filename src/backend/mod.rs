@@ -337,7 +337,10 @@ async fn act(ctx: &Arc<Ctx>, command: Command) {
             }];
             for p in &participants {
                 match teams::resolve(ctx, p).await {
-                    Ok(raw) => list.push(participant_for(&raw)),
+                    Ok((raw, name)) => list.push(ChatParticipant {
+                        display_name: name,
+                        ..participant_for(&raw)
+                    }),
                     Err((what, fix)) => {
                         ctx.emit(BackendEvent::Failure { what, fix }).await;
                         return;
@@ -366,18 +369,18 @@ async fn act(ctx: &Arc<Ctx>, command: Command) {
             thread_id,
             participant,
         } => {
-            let participant = match teams::resolve(ctx, &participant).await {
-                Ok(raw) => raw,
+            let (participant, name) = match teams::resolve(ctx, &participant).await {
+                Ok(found) => found,
                 Err((what, fix)) => {
                     ctx.emit(BackendEvent::Failure { what, fix }).await;
                     return;
                 }
             };
-            match ctx
-                .chat
-                .add_participants(&thread_id, vec![participant_for(&participant)])
-                .await
-            {
+            let wanted = ChatParticipant {
+                display_name: name,
+                ..participant_for(&participant)
+            };
+            match ctx.chat.add_participants(&thread_id, vec![wanted]).await {
                 Ok(result) => {
                     for refused in result.invalid_participants.unwrap_or_default() {
                         let (what, fix) = teams::explain_refusal(ctx, &refused).await;

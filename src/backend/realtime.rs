@@ -117,6 +117,7 @@ async fn on_event(ctx: &Arc<Ctx>, event: ChatEvent) {
             sync::refresh_participants(ctx, &e.thread_id).await;
         }
         ChatEvent::ChatThreadPropertiesUpdated(e) => {
+            sync::refresh_newest(ctx, &e.thread_id).await;
             let topic = e
                 .properties
                 .as_ref()
@@ -135,7 +136,10 @@ async fn on_event(ctx: &Arc<Ctx>, event: ChatEvent) {
             })
             .await
         }
-        ChatEvent::ParticipantsAdded(e) => sync::refresh_participants(ctx, &e.thread_id).await,
+        ChatEvent::ParticipantsAdded(e) => {
+            sync::refresh_participants(ctx, &e.thread_id).await;
+            sync::refresh_newest(ctx, &e.thread_id).await;
+        }
         ChatEvent::ParticipantsRemoved(e) => {
             let me_removed = e.participants.iter().any(|p| {
                 convert::raw_id_of(&p.communication_identifier).as_deref() == Some(ctx.me.as_str())
@@ -151,6 +155,7 @@ async fn on_event(ctx: &Arc<Ctx>, event: ChatEvent) {
                 .await;
             } else {
                 sync::refresh_participants(ctx, &e.thread_id).await;
+                sync::refresh_newest(ctx, &e.thread_id).await;
             }
         }
     }

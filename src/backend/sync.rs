@@ -131,6 +131,28 @@ pub async fn load_older(ctx: &Arc<Ctx>, thread_id: &str) {
     }
 }
 
+/// The newest page again: system messages (joins, leaves, topic changes) have no realtime event of
+/// their own, so they are fetched when the thread's participants or properties change.
+pub async fn refresh_newest(ctx: &Arc<Ctx>, thread_id: &str) {
+    let query = MessagesQuery {
+        max_page_size: Some(PAGE),
+        ..Default::default()
+    };
+    match ctx.chat.list_messages(thread_id, query).await {
+        Ok(page) => {
+            ctx.emit(BackendEvent::Messages {
+                thread_id: thread_id.to_string(),
+                messages: page.value.iter().map(convert::message).collect(),
+                older_available: None,
+            })
+            .await
+        }
+        Err(e) => {
+            tracing::debug!(thread = %thread_id, error = %e, "cannot refresh the newest messages")
+        }
+    }
+}
+
 pub async fn refresh_participants(ctx: &Arc<Ctx>, thread_id: &str) {
     match ctx.chat.list_participants(thread_id).await {
         Ok(list) => {

@@ -24,23 +24,40 @@ fn admin(ctx: &Ctx) -> Result<&TeamsAdminClient, Explanation> {
     })
 }
 
-/// A participant as the service takes it: raw ids pass, a UPN is looked up in the emulator's directory.
-pub async fn resolve(ctx: &Ctx, participant: &str) -> Result<String, Explanation> {
-    if participant.contains(':') || !participant.contains('@') {
-        return Ok(participant.to_string());
-    }
-    let user = admin(ctx)?.user(participant).await.map_err(|e| {
-        explained(
+/// A participant as the service takes it, with a display name when the emulator's directory knows one:
+/// raw ids pass, a UPN is looked up.
+pub async fn resolve(
+    ctx: &Ctx,
+    participant: &str,
+) -> Result<(String, Option<String>), Explanation> {
+    let is_upn = !participant.contains(':') && participant.contains('@');
+    let teams_object_id = match CommunicationIdentifier::from_raw_id(participant) {
+        CommunicationIdentifier::MicrosoftTeamsUser { user_id, .. } => Some(user_id),
+        _ => None,
+    };
+    let lookup = match (is_upn, &teams_object_id) {
+        (true, _) => participant.to_string(),
+        (false, Some(object_id)) => object_id.clone(),
+        (false, None) => return Ok((participant.to_string(), None)),
+    };
+    let admin = match admin(ctx) {
+        Ok(admin) => admin,
+        Err(e) if is_upn => return Err(e),
+        // Against the real service a Teams raw id is passed as it is.
+        Err(_) => return Ok((participant.to_string(), None)),
+    };
+    match admin.user(&lookup).await {
+        Ok(user) => {
+            let raw = user["rawId"].as_str().unwrap_or(participant).to_string();
+            Ok((raw, user["DisplayName"].as_str().map(str::to_string)))
+        }
+        // An unknown object id is for the service to refuse (404), as the real one would.
+        Err(_) if !is_upn => Ok((participant.to_string(), None)),
+        Err(e) => Err(explained(
             format!("Cannot look up {participant}: {e}"),
             "Check the UPN (acs-interop teams users lists them).",
-        )
-    })?;
-    user["rawId"].as_str().map(str::to_string).ok_or_else(|| {
-        explained(
-            format!("The tenant has no raw id for {participant}."),
-            "Give the object id instead.",
-        )
-    })
+        )),
+    }
 }
 
 /// Why the service refused a participant, and what fixes it: from the tenant's facts when this is the

@@ -33,7 +33,10 @@ async fn a_teams_user(session: &Session) -> Option<(String, String)> {
         let upn = user["UserPrincipalName"].as_str()?;
         let verdict = admin.interop(upn).await.ok()?;
         if verdict["chatEnabled"] == true {
-            return Some((user["rawId"].as_str()?.to_string(), user["DisplayName"].as_str()?.to_string()));
+            return Some((
+                user["rawId"].as_str()?.to_string(),
+                user["DisplayName"].as_str()?.to_string(),
+            ));
         }
     }
     None
@@ -58,7 +61,10 @@ pub async fn create(session: &Session, target: &Target) -> Result<String, Client
         .create_thread(
             WELCOME_TOPIC,
             {
-                let mut people = vec![participant(&guide, GUIDE_NAME), participant(&session.me, &session.my_name)];
+                let mut people = vec![
+                    participant(&guide, GUIDE_NAME),
+                    participant(&session.me, &session.my_name),
+                ];
                 if let Some((raw, name)) = &teams {
                     people.push(participant(raw, name));
                 }

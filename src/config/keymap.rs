@@ -293,7 +293,10 @@ mod tests {
         );
         assert_eq!(k.key_for(Action::Help).as_deref(), Some("?"));
         // Terminals send Shift+Tab as BackTab with Shift set.
-        assert_eq!(k.pane_action(&key(KeyCode::BackTab, KeyModifiers::SHIFT)), Some(Action::FocusPrevious));
+        assert_eq!(
+            k.pane_action(&key(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(Action::FocusPrevious)
+        );
     }
 
     #[test]

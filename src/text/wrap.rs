@@ -7,7 +7,7 @@
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
-use super::style::{StyledLine, StyledSpan};
+use super::style::{StyledLine, StyledSpan, TextStyle};
 
 /// Columns kept for text when indents and quote bars would take the whole width.
 const MIN_CONTENT: usize = 4;
@@ -70,11 +70,13 @@ struct Piece<'a> {
     text: &'a str,
     width: usize,
     span: usize,
+    /// Spaces inside links and mentions (`[image: board.png]`, `@Megan Bowen`) keep them whole.
+    keeps_together: bool,
 }
 
 impl Piece<'_> {
     fn is_space(&self) -> bool {
-        self.text == " "
+        self.text == " " && !self.keeps_together
     }
 }
 
@@ -86,10 +88,13 @@ fn wrap_line(line: &StyledLine, width: usize, out: &mut Vec<StyledLine>) {
         .iter()
         .enumerate()
         .flat_map(|(span, s)| {
+            let keeps_together =
+                s.style.contains(TextStyle::LINK) || s.style.contains(TextStyle::MENTION);
             s.text.graphemes(true).map(move |text| Piece {
                 text,
                 width: text.width(),
                 span,
+                keeps_together,
             })
         })
         .collect();
@@ -248,7 +253,6 @@ impl Writer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::style::TextStyle;
     use proptest::prelude::*;
 
     fn texts(lines: &[StyledLine]) -> Vec<String> {
@@ -272,6 +276,21 @@ mod tests {
     fn text_breaks_at_spaces() {
         let lines = wrap_lines(&[StyledLine::plain("the quick brown fox")], 10);
         assert_eq!(texts(&lines), ["the quick", "brown fox"]);
+    }
+
+    #[test]
+    fn attachment_labels_and_mentions_stay_whole_when_they_fit() {
+        let line = StyledLine {
+            spans: vec![
+                StyledSpan::plain("Here is the board: "),
+                StyledSpan::new("[image: whiteboard.png]", TextStyle::LINK),
+            ],
+            ..StyledLine::default()
+        };
+        assert_eq!(
+            texts(&wrap_lines(&[line], 30)),
+            ["Here is the board:", "[image: whiteboard.png]"]
+        );
     }
 
     #[test]

@@ -21,10 +21,18 @@ pub const THREADS_MIN_WIDTH: u16 = 60;
 const THREADS_WIDTH: u16 = 26;
 const PARTICIPANTS_WIDTH: u16 = 28;
 
-/// Lays out `area`; `composer_lines` is how many lines the composer holds (it grows up to 5).
-pub fn panes(area: Rect, composer_lines: u16, error_shown: bool) -> Panes {
+/// The most lines the error bar takes.
+pub const MAX_ERROR_LINES: u16 = 4;
+
+/// Lays out `area`; `composer_lines` is how many lines the composer holds (it grows up to 5) and
+/// `error_lines` how many the error bar needs (0 when there is no error).
+pub fn panes(area: Rect, composer_lines: u16, error_lines: u16) -> Panes {
     let status_h = 1.min(area.height);
-    let error_h = if error_shown && area.height > 6 { 1 } else { 0 };
+    let error_h = if area.height > 6 + error_lines {
+        error_lines.min(MAX_ERROR_LINES)
+    } else {
+        error_lines.min(1)
+    };
     let composer_h =
         (composer_lines.clamp(1, 5) + 2).min(area.height.saturating_sub(status_h + error_h + 3));
     let typing_h = 1.min(area.height.saturating_sub(status_h + error_h + composer_h));
@@ -124,7 +132,7 @@ mod tests {
     #[test]
     fn at_80_by_24_participants_fold_and_the_rest_fits() {
         let area = Rect::new(0, 0, 80, 24);
-        let p = panes(area, 1, true);
+        let p = panes(area, 1, 1);
         assert!(p.participants.is_none());
         assert!(p.threads.is_some());
         assert!(
@@ -139,7 +147,7 @@ mod tests {
 
     #[test]
     fn at_120_by_40_every_pane_shows() {
-        let p = panes(Rect::new(0, 0, 120, 40), 3, false);
+        let p = panes(Rect::new(0, 0, 120, 40), 3, 0);
         assert!(p.participants.is_some() && p.threads.is_some() && p.error.is_none());
         assert_eq!(p.composer.height, 5);
     }
@@ -149,7 +157,7 @@ mod tests {
         for w in 0..130 {
             for h in 0..45 {
                 let area = Rect::new(0, 0, w, h);
-                let p = panes(area, 9, true);
+                let p = panes(area, 9, 3);
                 for r in [
                     Some(p.messages),
                     Some(p.typing),

@@ -6,7 +6,7 @@ pub mod layout;
 mod messages;
 mod overlays;
 mod participants;
-mod status;
+pub mod status;
 mod threads;
 
 use ratatui::Frame;
@@ -22,7 +22,8 @@ pub fn view(state: &AppState, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
     frame.render_widget(Block::default().style(theme.base), area);
     let composer_lines = state.composer.textarea.lines().len() as u16;
-    let panes = layout::panes(area, composer_lines, state.error.is_some());
+    let error_lines = status::error_lines(state, area.width).len() as u16;
+    let panes = layout::panes(area, composer_lines, error_lines);
     if let Some(rect) = panes.threads {
         threads::draw(state, theme, frame, rect);
     }

@@ -76,17 +76,43 @@ pub fn draw(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(left)), area);
 }
 
-pub fn draw_error(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
+/// The error bar's lines at `width`: what happened, then what to do, wrapped.
+pub fn error_lines(state: &AppState, width: u16) -> Vec<String> {
     let Some(error) = &state.error else {
-        return;
+        return Vec::new();
     };
-    let text = format!(" ✗ {} {}  (Esc dismisses)", error.what, error.fix);
-    let text = truncate_to_width(&text, usize::from(area.width));
-    let pad = " ".repeat(usize::from(area.width).saturating_sub(display_width(&text)));
-    frame.render_widget(
-        Paragraph::new(Line::styled(format!("{text}{pad}"), theme.error)),
-        area,
-    );
+    let wrap = |text: &str| -> Vec<String> {
+        crate::text::wrap_lines(
+            &[crate::text::StyledLine::plain(text)],
+            width.saturating_sub(1),
+        )
+        .iter()
+        .map(|l| l.text())
+        .collect()
+    };
+    let mut lines = wrap(&format!("✗ {}", error.what));
+    lines.extend(wrap(&format!("→ {}  (Esc dismisses)", error.fix)));
+    let max = usize::from(super::layout::MAX_ERROR_LINES);
+    if lines.len() > max {
+        lines.truncate(max);
+        if let Some(last) = lines.last_mut() {
+            *last = truncate_to_width(&format!("{last}…"), usize::from(width));
+        }
+    }
+    lines
+}
+
+pub fn draw_error(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let width = usize::from(area.width);
+    let lines: Vec<Line> = error_lines(state, area.width)
+        .into_iter()
+        .map(|text| {
+            let text = format!(" {}", truncate_to_width(&text, width.saturating_sub(1)));
+            let pad = " ".repeat(width.saturating_sub(display_width(&text)));
+            Line::styled(format!("{text}{pad}"), theme.error)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 pub fn draw_command_line(line: &CommandLine, theme: &Theme, frame: &mut Frame, area: Rect) {

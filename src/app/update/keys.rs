@@ -108,7 +108,7 @@ fn on_pane_action(state: &mut AppState, action: Action) -> Vec<Effect> {
 
 fn cycle(state: &AppState, forward: bool) -> Focus {
     let area = ratatui::layout::Rect::new(0, 0, state.size.0, state.size.1);
-    let panes = layout::panes(area, 1, false);
+    let panes = layout::panes(area, 1, 0);
     let mut order = Vec::new();
     if panes.threads.is_some() {
         order.push(Focus::Threads);
@@ -422,7 +422,11 @@ pub fn on_paste(state: &mut AppState, text: String) -> Vec<Effect> {
 
 pub fn on_mouse(state: &mut AppState, mouse: MouseEvent) -> Vec<Effect> {
     let area = ratatui::layout::Rect::new(0, 0, state.size.0, state.size.1);
-    let panes = layout::panes(area, 1, state.error.is_some());
+    let panes = layout::panes(
+        area,
+        1,
+        crate::ui::status::error_lines(state, area.width).len() as u16,
+    );
     let at = ratatui::layout::Position::new(mouse.column, mouse.row);
     match mouse.kind {
         MouseEventKind::ScrollUp if panes.messages.contains(at) => {

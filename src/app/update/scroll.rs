@@ -10,14 +10,22 @@ use crate::ui::layout;
 /// The width message text wraps to now.
 pub fn text_width(state: &AppState) -> u16 {
     let area = ratatui::layout::Rect::new(0, 0, state.size.0, state.size.1);
-    let panes = layout::panes(area, 1, state.error.is_some());
+    let panes = layout::panes(
+        area,
+        1,
+        crate::ui::status::error_lines(state, area.width).len() as u16,
+    );
     layout::message_text_width(panes.messages)
 }
 
 /// The height of the message list's inside.
 pub fn viewport_height(state: &AppState) -> usize {
     let area = ratatui::layout::Rect::new(0, 0, state.size.0, state.size.1);
-    let panes = layout::panes(area, 1, state.error.is_some());
+    let panes = layout::panes(
+        area,
+        1,
+        crate::ui::status::error_lines(state, area.width).len() as u16,
+    );
     usize::from(panes.messages.height.saturating_sub(2)).max(1)
 }
 
