@@ -116,15 +116,15 @@ pub enum TeamsCommand {
     /// Create a policy (New-CsExternalAccessPolicy).
     NewPolicy {
         identity: String,
-        /// EnableAcsFederationAccess.
-        #[arg(long)]
+        /// EnableAcsFederationAccess: true or false.
+        #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
         acs: bool,
     },
     /// Change a policy (Set-CsExternalAccessPolicy).
     SetPolicy {
         identity: String,
-        /// EnableAcsFederationAccess.
-        #[arg(long)]
+        /// EnableAcsFederationAccess: true or false.
+        #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
         acs: bool,
     },
     /// Grant a policy to a user (Grant-CsExternalAccessPolicy); "Global" removes the grant.

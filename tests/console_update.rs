@@ -444,6 +444,32 @@ fn clicking_a_thread_opens_it() {
 }
 
 #[test]
+fn copying_a_message_with_an_attachment_copies_its_link_too() {
+    let mut state = connected(120, 40);
+    let mut with_file = message(NOW + 1, TEAMS_BOB, "Bob", "the agenda");
+    with_file.attachment_links = vec![(
+        "[file: agenda.pdf]".into(),
+        "https://e/emulator/attachments/1".into(),
+    )];
+    backend(
+        &mut state,
+        BackendEvent::Messages {
+            thread_id: PLANS.into(),
+            messages: vec![with_file],
+            older_available: None,
+        },
+    );
+    update(&mut state, key(KeyCode::Esc));
+    let effects = update(&mut state, key(KeyCode::Char('y')));
+    assert_eq!(
+        effects,
+        vec![Effect::Copy(
+            "the agenda\n[file: agenda.pdf] https://e/emulator/attachments/1".into()
+        )]
+    );
+}
+
+#[test]
 fn copying_a_message_sends_its_text_to_the_clipboard() {
     let mut state = connected(120, 40);
     update(&mut state, key(KeyCode::Esc));

@@ -393,7 +393,7 @@ async fn teams_token_exchange_is_refused_with_a_clear_error() {
             })),
         )
         .await;
-    let error = response.expect_error(400, "TeamsTenantUnavailable");
+    let error = response.expect_error(400, "EntraTokenUnavailable");
     assert!(
         error["message"].as_str().unwrap().contains("Teams"),
         "the message should say why: {error}"

@@ -101,6 +101,8 @@ pub struct Message {
     pub sender_name: SafeText,
     pub body: String,
     pub attachments: Vec<AttachmentRef>,
+    /// Where each attachment can be fetched (with a participant's token): (label, url).
+    pub attachment_links: Vec<(String, String)>,
     pub created_ms: i64,
     pub edited_ms: Option<i64>,
     pub deleted_ms: Option<i64>,

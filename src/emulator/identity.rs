@@ -175,7 +175,7 @@ pub async fn teams_exchange(Path(action): Path<String>) -> ApiError {
     }
     ApiError::new(
         StatusCode::BAD_REQUEST,
-        "TeamsTenantUnavailable",
-        "This emulator has no simulated Teams tenant, so it cannot exchange Microsoft Entra tokens for Teams users.",
+        "EntraTokenUnavailable",
+        "The emulator issues no Microsoft Entra tokens, so it cannot exchange one for a Teams user's ACS token; act as a Teams user through /emulator/teams/users/{user}/... instead.",
     )
 }

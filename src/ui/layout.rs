@@ -28,10 +28,13 @@ pub const MAX_ERROR_LINES: u16 = 4;
 /// `error_lines` how many the error bar needs (0 when there is no error).
 pub fn panes(area: Rect, composer_lines: u16, error_lines: u16) -> Panes {
     let status_h = 1.min(area.height);
+    // A short terminal keeps one line of the error, a tiny one none.
     let error_h = if area.height > 6 + error_lines {
         error_lines.min(MAX_ERROR_LINES)
-    } else {
+    } else if area.height > 6 {
         error_lines.min(1)
+    } else {
+        0
     };
     let composer_h =
         (composer_lines.clamp(1, 5) + 2).min(area.height.saturating_sub(status_h + error_h + 3));

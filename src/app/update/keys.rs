@@ -209,12 +209,24 @@ fn copy_selected(state: &mut AppState) -> Vec<Effect> {
         }
         _ => crate::text::plain_to_lines(&message.body),
     };
-    let text = lines
+    let mut text = lines
         .iter()
         .map(|l| l.spans.iter().map(|s| s.text.as_str()).collect::<String>())
         .collect::<Vec<_>>()
         .join("\n");
-    super::notify(state, "Copied the message (OSC 52).");
+    // Attachments are copied with their links, to open where a browser is (they need a participant's token).
+    for (label, url) in &message.attachment_links {
+        text.push_str(&format!("\n{label} {url}"));
+    }
+    let notice = if message.attachment_links.is_empty() {
+        "Copied the message (OSC 52).".to_string()
+    } else {
+        format!(
+            "Copied the message and {} attachment link(s) (OSC 52).",
+            message.attachment_links.len()
+        )
+    };
+    super::notify(state, &notice);
     vec![Effect::Copy(text)]
 }
 
