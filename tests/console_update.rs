@@ -132,6 +132,29 @@ fn someone_typing_shows_for_eight_seconds_after_their_last_notification() {
 }
 
 #[test]
+fn a_message_from_someone_typing_ends_their_typing_line() {
+    let mut state = connected(120, 40);
+    backend(
+        &mut state,
+        BackendEvent::Typing {
+            thread_id: PLANS.into(),
+            sender: ALICE.into(),
+            name: SafeText::new("Alice"),
+            at_ms: NOW,
+        },
+    );
+    backend(
+        &mut state,
+        BackendEvent::Messages {
+            thread_id: PLANS.into(),
+            messages: vec![message(NOW + 500, ALICE, "Alice", "done typing")],
+            older_available: None,
+        },
+    );
+    assert!(state.views[PLANS].typing.is_empty());
+}
+
+#[test]
 fn a_teams_typing_event_with_a_blank_name_uses_the_participant_name() {
     let mut state = connected(120, 40);
     backend(

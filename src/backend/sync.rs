@@ -67,19 +67,10 @@ pub async fn load_threads(ctx: &Arc<Ctx>) -> Result<Vec<ThreadSummary>, ClientEr
     Ok(threads)
 }
 
-/// Newest page, participants and receipts of a thread.
-pub async fn open_thread(ctx: &Arc<Ctx>, thread_id: &str) {
-    let first = ctx
-        .chat
-        .list_messages(
-            thread_id,
-            MessagesQuery {
-                max_page_size: Some(PAGE),
-                ..Default::default()
-            },
-        )
-        .await;
-    match first {
+/// Fetches a page of older history and reports it, remembering where the next older page starts.
+/// Returns whether it worked.
+async fn page_back(ctx: &Arc<Ctx>, thread_id: &str, query: MessagesQuery, action: &str) -> bool {
+    match ctx.chat.list_messages(thread_id, query).await {
         Ok(page) => {
             ctx.set_cursor(thread_id, page.next_link.clone());
             ctx.emit(BackendEvent::Messages {
@@ -88,15 +79,26 @@ pub async fn open_thread(ctx: &Arc<Ctx>, thread_id: &str) {
                 older_available: Some(page.next_link.is_some()),
             })
             .await;
+            true
         }
         Err(e) => {
-            let (what, fix) = failure("load the thread's messages", &e);
+            let (what, fix) = failure(action, &e);
             ctx.emit(BackendEvent::Failure { what, fix }).await;
-            return;
+            false
         }
     }
-    refresh_participants(ctx, thread_id).await;
-    refresh_receipts(ctx, thread_id).await;
+}
+
+/// Newest page, participants and receipts of a thread.
+pub async fn open_thread(ctx: &Arc<Ctx>, thread_id: &str) {
+    let newest = MessagesQuery {
+        max_page_size: Some(PAGE),
+        ..Default::default()
+    };
+    if page_back(ctx, thread_id, newest, "load the thread's messages").await {
+        refresh_participants(ctx, thread_id).await;
+        refresh_receipts(ctx, thread_id).await;
+    }
 }
 
 /// The page before the oldest loaded one.
@@ -114,21 +116,7 @@ pub async fn load_older(ctx: &Arc<Ctx>, thread_id: &str) {
         next_link: Some(next_link),
         ..Default::default()
     };
-    match ctx.chat.list_messages(thread_id, query).await {
-        Ok(page) => {
-            ctx.set_cursor(thread_id, page.next_link.clone());
-            ctx.emit(BackendEvent::Messages {
-                thread_id: thread_id.to_string(),
-                messages: page.value.iter().map(convert::message).collect(),
-                older_available: Some(page.next_link.is_some()),
-            })
-            .await;
-        }
-        Err(e) => {
-            let (what, fix) = failure("load older messages", &e);
-            ctx.emit(BackendEvent::Failure { what, fix }).await;
-        }
-    }
+    page_back(ctx, thread_id, query, "load older messages").await;
 }
 
 /// The newest page again: system messages (joins, leaves, topic changes) have no realtime event of

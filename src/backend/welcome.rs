@@ -17,16 +17,16 @@ identities, threads and messages live in your data folder and survive restarts.<
 <li>Point the official ACS SDKs at <code>acs-interop emulator --tls</code> to test your own app against it.</li></ul>";
 
 /// The welcome's line about the Teams user in the thread, if the tenant has one who can chat.
-fn teams_line(name: &str) -> String {
+fn teams_line(name: &str, upn: &str) -> String {
     format!(
         "<p><b>{name}</b> is a simulated Teams user of the emulator's demo tenant: say hi, or ask for the \
          <i>whiteboard image</i> or the <i>agenda file</i>. <code>:add adele@contoso.example</code> shows a user \
-         whose policy blocks ACS, and why; <code>:as {name}</code> writes as the Teams side.</p>"
+         whose policy blocks ACS, and why; <code>:as {upn}</code> writes as the Teams side.</p>"
     )
 }
 
-/// The first tenant user ACS users may chat with: (raw id, display name).
-async fn a_teams_user(session: &Session) -> Option<(String, String)> {
+/// The first tenant user ACS users may chat with: (raw id, display name, UPN).
+async fn a_teams_user(session: &Session) -> Option<(String, String, String)> {
     let admin = session.teams_admin.as_ref()?;
     let users = admin.users().await.ok()?;
     for user in users.as_array()? {
@@ -36,6 +36,7 @@ async fn a_teams_user(session: &Session) -> Option<(String, String)> {
             return Some((
                 user["rawId"].as_str()?.to_string(),
                 user["DisplayName"].as_str()?.to_string(),
+                upn.to_string(),
             ));
         }
     }
@@ -60,16 +61,10 @@ pub async fn create(session: &Session, target: &Target) -> Result<String, Client
     let created = chat
         .create_thread(
             WELCOME_TOPIC,
-            {
-                let mut people = vec![
-                    participant(&guide, GUIDE_NAME),
-                    participant(&session.me, &session.my_name),
-                ];
-                if let Some((raw, name)) = &teams {
-                    people.push(participant(raw, name));
-                }
-                people
-            },
+            vec![
+                participant(&guide, GUIDE_NAME),
+                participant(&session.me, &session.my_name),
+            ],
             None,
         )
         .await?;
@@ -81,7 +76,7 @@ pub async fn create(session: &Session, target: &Target) -> Result<String, Client
         &thread_id,
         SendChatMessageRequest {
             content: match &teams {
-                Some((_, name)) => format!("{WELCOME_HTML}{}", teams_line(name)),
+                Some((_, name, upn)) => format!("{WELCOME_HTML}{}", teams_line(name, upn)),
                 None => WELCOME_HTML.to_string(),
             },
             sender_display_name: Some(GUIDE_NAME.to_string()),
@@ -90,5 +85,10 @@ pub async fn create(session: &Session, target: &Target) -> Result<String, Client
         },
     )
     .await?;
+    // The Teams user joins after the welcome, so that their persona answers the user, not the guide.
+    if let Some((raw, name, _)) = &teams {
+        chat.add_participants(&thread_id, vec![participant(raw, name)])
+            .await?;
+    }
     Ok(thread_id)
 }

@@ -58,7 +58,12 @@ pub fn on_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
                 .filter(|m| !m.kind.is_system() && m.sender.as_deref() != Some(me.as_str()))
                 .map(|m| m.order)
                 .collect::<Vec<_>>();
+            let senders: Vec<String> = messages.iter().filter_map(|m| m.sender.clone()).collect();
             let view = state.views.entry(thread_id.clone()).or_default();
+            // Someone whose message arrives has stopped typing.
+            for sender in &senders {
+                view.typing.remove(sender);
+            }
             let known_before: Vec<bool> = from_others
                 .iter()
                 .map(|o| view.messages.contains_key(o))

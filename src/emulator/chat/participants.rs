@@ -156,6 +156,72 @@ fn skip_of(query: &SkipQuery) -> Result<usize, ApiError> {
     }
 }
 
+/// The `skip`/`maxPageSize` paging that participants and read receipts share: a member's page, with a
+/// `nextLink` when more follow.
+struct SkipPage {
+    thread_id: String,
+    user: String,
+    skip: usize,
+    max: usize,
+}
+
+impl SkipPage {
+    fn new(
+        thread_id: String,
+        user: String,
+        query: Result<Query<SkipQuery>, axum::extract::rejection::QueryRejection>,
+    ) -> Result<SkipPage, ApiError> {
+        let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+        let max = page_size(
+            query.max_page_size,
+            100,
+            limits::MAX_PARTICIPANTS_PER_THREAD,
+        )?;
+        let skip = skip_of(&query)?;
+        Ok(SkipPage {
+            thread_id,
+            user,
+            skip,
+            max,
+        })
+    }
+
+    async fn fetch<T: Send + 'static>(
+        self,
+        state: &AppState,
+        headers: &HeaderMap,
+        uri: &Uri,
+        read: impl FnOnce(&Db, &str, usize, usize) -> Result<Vec<T>, ApiError> + Send + 'static,
+    ) -> Result<Json<Page<T>>, ApiError> {
+        let SkipPage {
+            thread_id,
+            user,
+            skip,
+            max,
+        } = self;
+        let mut value = state
+            .store
+            .run(move |db| {
+                db.membership(&thread_id, &user)?;
+                read(db, &thread_id, skip, max)
+            })
+            .await?;
+        let next = (value.len() > max).then(|| {
+            value.truncate(max);
+            next_link(
+                state.scheme,
+                headers,
+                uri,
+                &[("skip", (skip + max).to_string())],
+            )
+        });
+        Ok(Json(Page {
+            value,
+            next_link: next,
+        }))
+    }
+}
+
 pub async fn list(
     State(state): State<AppState>,
     ChatUser(user): ChatUser,
@@ -164,33 +230,11 @@ pub async fn list(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Json<Page<ChatParticipant>>, ApiError> {
-    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let max = page_size(
-        query.max_page_size,
-        100,
-        limits::MAX_PARTICIPANTS_PER_THREAD,
-    )?;
-    let skip = skip_of(&query)?;
-    let mut value = state
-        .store
-        .run(move |db| {
-            db.membership(&thread_id, &user)?;
-            db.participants_page(&thread_id, skip, max)
+    SkipPage::new(thread_id, user, query)?
+        .fetch(&state, &headers, &uri, |db, thread, skip, max| {
+            db.participants_page(thread, skip, max)
         })
-        .await?;
-    let next = (value.len() > max).then(|| {
-        value.truncate(max);
-        next_link(
-            state.scheme,
-            &headers,
-            &uri,
-            &[("skip", (skip + max).to_string())],
-        )
-    });
-    Ok(Json(Page {
-        value,
-        next_link: next,
-    }))
+        .await
 }
 
 /// `POST .../participants/:add` and `.../participants/:remove`.
@@ -313,31 +357,9 @@ pub async fn list_read_receipts(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Json<Page<crate::acs::chat::ChatMessageReadReceipt>>, ApiError> {
-    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let max = page_size(
-        query.max_page_size,
-        100,
-        limits::MAX_PARTICIPANTS_PER_THREAD,
-    )?;
-    let skip = skip_of(&query)?;
-    let mut value = state
-        .store
-        .run(move |db| {
-            db.membership(&thread_id, &user)?;
-            db.read_receipts_page(&thread_id, skip, max)
+    SkipPage::new(thread_id, user, query)?
+        .fetch(&state, &headers, &uri, |db, thread, skip, max| {
+            db.read_receipts_page(thread, skip, max)
         })
-        .await?;
-    let next = (value.len() > max).then(|| {
-        value.truncate(max);
-        next_link(
-            state.scheme,
-            &headers,
-            &uri,
-            &[("skip", (skip + max).to_string())],
-        )
-    });
-    Ok(Json(Page {
-        value,
-        next_link: next,
-    }))
+        .await
 }
