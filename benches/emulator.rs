@@ -236,10 +236,59 @@ fn start_to_first_request(c: &mut Criterion) {
     group.finish();
 }
 
+/// The same, for the real binary: process start, banner, first request served.
+fn binary_start_to_first_request(c: &mut Criterion) {
+    use std::io::{BufRead, BufReader};
+    acs_interop::install_crypto_provider();
+    let rt = runtime();
+    let data = tempfile::tempdir().expect("a temp folder");
+    let http = reqwest::Client::new();
+    let mut group = c.benchmark_group("emulator");
+    group.sample_size(20);
+    group.bench_function("binary_start_to_first_request", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let started = Instant::now();
+                let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_acs-interop"))
+                    .args(["emulator", "--listen", "127.0.0.1:0", "--data-dir"])
+                    .arg(data.path())
+                    .stdout(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("the binary starts");
+                let stdout = child.stdout.take().expect("piped stdout");
+                let endpoint = BufReader::new(stdout)
+                    .lines()
+                    .map_while(Result::ok)
+                    .find_map(|l| {
+                        l.trim()
+                            .strip_prefix("endpoint")
+                            .map(|e| e.trim().to_string())
+                    })
+                    .expect("the banner names the endpoint");
+                let status = rt.block_on(async {
+                    http.get(format!("{endpoint}emulator/health"))
+                        .send()
+                        .await
+                        .expect("health")
+                        .status()
+                });
+                total += started.elapsed();
+                assert!(status.is_success());
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
 criterion_group!(
     benches,
     send_throughput,
     page_from_big_thread,
-    start_to_first_request
+    start_to_first_request,
+    binary_start_to_first_request
 );
 criterion_main!(benches);

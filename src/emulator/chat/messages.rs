@@ -69,7 +69,7 @@ pub async fn send(
         thread_id: thread_id.clone(),
         text: request.content.clone(),
     };
-    let id = state
+    let (id, teams_present) = state
         .store
         .run(move |db| {
             db.membership(&thread_id, &user)?;
@@ -91,10 +91,13 @@ pub async fn send(
                 },
                 now_ms(),
             )?;
-            Ok(stored.id)
+            Ok((stored.id, db.has_teams_participants(&thread_id)?))
         })
         .await?;
-    state.personas.trigger(trigger);
+    // Only threads with Teams users can have personas to answer.
+    if teams_present {
+        state.personas.trigger(trigger);
+    }
     let body = SendChatMessageResult { id: id.to_string() };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }

@@ -77,6 +77,19 @@ impl Db {
             .is_some())
     }
 
+    /// Whether any Teams user takes part in the thread.
+    pub fn has_teams_participants(&self, thread_id: &str) -> Result<bool, ApiError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM participants WHERE thread_id = ?1
+                   AND (raw_id LIKE '8:orgid:%' OR raw_id LIKE '8:dod:%' OR raw_id LIKE '8:gcch:%') LIMIT 1",
+            )?
+            .query_row(params![thread_id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
     /// The ACS users of a thread: the ones who can hold a realtime connection.
     pub fn event_recipients(&self, thread_id: &str) -> Result<Vec<String>, ApiError> {
         let mut stmt = self
