@@ -7,6 +7,7 @@ pub mod error;
 pub mod events;
 pub mod hmac;
 pub mod identifier;
+pub mod identifier_model;
 pub mod identity;
 pub mod time;
 pub mod token;

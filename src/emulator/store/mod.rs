@@ -10,10 +10,12 @@ mod events;
 mod identities;
 mod participants;
 mod schema;
+mod threads;
 
-pub use chat::{MessagePageQuery, NewMessage, ThreadPageQuery, ThreadRow};
+pub use chat::{MessagePageQuery, NewMessage};
 pub use identities::IdentityState;
 pub use participants::NewParticipant;
+pub use threads::{ThreadPageQuery, ThreadRow};
 
 use rusqlite::Connection;
 use std::path::Path;

@@ -180,16 +180,11 @@ pub async fn set_policy(
     let policy = state
         .tenant
         .change(|seed| {
-            let bare = |s: &str| s.strip_prefix("Tag:").unwrap_or(s).to_ascii_lowercase();
-            let policy = seed
-                .policies
-                .iter_mut()
-                .find(|p| bare(&p.identity) == bare(&identity))
-                .ok_or_else(|| {
-                    ApiError::not_found(format!(
-                        "There is no policy {identity}; create it with New-CsExternalAccessPolicy."
-                    ))
-                })?;
+            let policy = seed.policy_mut(&identity).ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "There is no policy {identity}; create it with New-CsExternalAccessPolicy."
+                ))
+            })?;
             policy.enable_acs_federation_access = body.enable_acs_federation_access;
             Ok(policy.clone())
         })

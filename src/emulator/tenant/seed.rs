@@ -183,10 +183,15 @@ impl Seed {
 
     /// A policy by `Global`, `Tag:Name` or `Name`, case-insensitively.
     pub fn policy(&self, name: &str) -> Option<&Policy> {
-        let bare = |s: &str| s.strip_prefix("Tag:").unwrap_or(s).to_ascii_lowercase();
         self.policies
             .iter()
-            .find(|p| bare(&p.identity) == bare(name))
+            .find(|p| crate::interop::model::same_policy(&p.identity, name))
+    }
+
+    pub fn policy_mut(&mut self, name: &str) -> Option<&mut Policy> {
+        self.policies
+            .iter_mut()
+            .find(|p| crate::interop::model::same_policy(&p.identity, name))
     }
 
     /// A user by object id or UPN, case-insensitively.
