@@ -344,6 +344,15 @@ fn an_unknown_name_or_command_explains_itself() {
 }
 
 #[test]
+fn a_fast_escape_colon_from_the_composer_opens_the_command_line() {
+    let mut state = connected(120, 40);
+    // Terminals deliver Esc and a quick ':' as Alt+':'.
+    update(&mut state, key_with(KeyCode::Char(':'), KeyModifiers::ALT));
+    assert!(matches!(state.overlay, Overlay::CommandLine(_)));
+    assert!(state.composer.is_empty());
+}
+
+#[test]
 fn tab_completes_command_names_and_people() {
     let mut state = connected(120, 40);
     update(&mut state, key(KeyCode::Esc));

@@ -411,6 +411,7 @@ async fn quitting_restores_the_terminal_and_exits_zero() {
 
 /// Runs a `:` command from the composer.
 fn command_line(tmux: &Tmux, command: &str) {
+    // Escape then ':' arrives as Alt+':' when sent together; the console takes either.
     tmux.keys(&["Escape"]);
     tmux.type_text(":");
     tmux.type_text(command);

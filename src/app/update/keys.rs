@@ -305,6 +305,14 @@ fn on_composer_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         state.focus = Focus::Messages;
         return Vec::new();
     }
+    // Esc followed quickly by a key reaches us as Alt+key (terminals send both as ESC then the key):
+    // leave the composer and let the key act, so that a fast "Esc :" opens the command line.
+    if let KeyCode::Char(c) = key.code
+        && key.modifiers == KeyModifiers::ALT
+    {
+        state.focus = Focus::Messages;
+        return on_key(state, KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
     let before = state.composer.textarea.lines().to_vec();
     state.composer.textarea.input(key);
     let changed = state.composer.textarea.lines() != before.as_slice();
