@@ -31,17 +31,9 @@ impl Fixture {
         let alice = emulator.create_user().await;
         let bob = emulator.create_user().await;
         let carol = emulator.create_user().await;
-        let response = emulator
-            .post(
-                &alice.1,
-                "/chat/threads",
-                &json!({"topic": "Fixture", "participants": [participant(&bob.0, "Bob")]}),
-            )
+        let thread = emulator
+            .create_named_thread(&alice.1, "Fixture", &[(&bob.0, "Bob")])
             .await;
-        let thread = response.expect(201)["chatThread"]["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
         Fixture {
             emulator,
             alice,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde_json::{Value, json};
-use support::{TestEmulator, participant, thread_path};
+use support::{TestEmulator, thread_path};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -135,17 +135,9 @@ impl Fixture {
         let emulator = TestEmulator::start().await;
         let alice = emulator.create_user().await;
         let bob = emulator.create_user().await;
-        let response = emulator
-            .post(
-                &alice.1,
-                "/chat/threads",
-                &json!({"topic": "Live", "participants": [participant(&bob.0, "Bob")]}),
-            )
+        let thread = emulator
+            .create_named_thread(&alice.1, "Live", &[(&bob.0, "Bob")])
             .await;
-        let thread = response.expect(201)["chatThread"]["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
         Fixture {
             emulator,
             alice,

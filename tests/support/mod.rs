@@ -285,6 +285,30 @@ impl TestEmulator {
     }
 
     /// Creates a thread with these participants (besides the creator); returns its id.
+    /// Creates a thread with named participants; returns its id.
+    pub async fn create_named_thread(
+        &self,
+        token: &str,
+        topic: &str,
+        members: &[(&str, &str)],
+    ) -> String {
+        let participants: Vec<Value> = members
+            .iter()
+            .map(|(raw, name)| participant(raw, name))
+            .collect();
+        let response = self
+            .post(
+                token,
+                "/chat/threads",
+                &json!({"topic": topic, "participants": participants}),
+            )
+            .await;
+        response.expect(201)["chatThread"]["id"]
+            .as_str()
+            .expect("a thread id")
+            .to_string()
+    }
+
     pub async fn create_thread(&self, token: &str, topic: &str, members: &[&str]) -> String {
         let participants: Vec<Value> = members.iter().map(|m| participant(m, "")).collect();
         let response = self
