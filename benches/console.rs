@@ -14,8 +14,6 @@ use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 
-use acs_interop::app::model::{Connection, Message, MessageKind, Participant, PersonKind};
-use acs_interop::app::model::{SafeText, ThreadSummary};
 use acs_interop::app::run::{Clipboard, EventLoop};
 use acs_interop::app::state::Scroll;
 use acs_interop::app::{AppState, Effect, Msg, update};
@@ -23,6 +21,8 @@ use acs_interop::backend::session::Target;
 use acs_interop::backend::{BackendConfig, BackendEvent, ChangeFeed, Command};
 use acs_interop::config::{Keymap, Theme};
 use acs_interop::emulator::{Emulator, EmulatorConfig, Storage};
+use acs_interop::model::{Connection, Message, MessageKind, Participant, PersonKind};
+use acs_interop::model::{SafeText, ThreadSummary};
 
 const NOW: i64 = 1_795_842_000_000; // Saturday 28 November 2026, 05:00 UTC
 const ME: &str = "8:acs:res_me";

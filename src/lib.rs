@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod emulator;
 pub mod interop;
+pub mod model;
 pub mod text;
 pub mod ui;
 

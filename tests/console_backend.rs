@@ -5,10 +5,10 @@ mod support;
 
 use std::time::Duration;
 
-use acs_interop::app::model::SendState;
 use acs_interop::backend::outbox::{Outbox, Outgoing};
 use acs_interop::backend::session::Target;
 use acs_interop::backend::{BackendConfig, BackendEvent, ChangeFeed, Command};
+use acs_interop::model::SendState;
 use serde_json::{Value, json};
 use support::{TestEmulator, thread_path};
 use tokio::sync::mpsc;
@@ -259,7 +259,7 @@ async fn news_from_another_user_arrives_through_the_realtime_socket() {
         .wait_for("the live socket", |e| {
             matches!(
                 e,
-                BackendEvent::Realtime(acs_interop::app::model::RealtimeState::Live)
+                BackendEvent::Realtime(acs_interop::model::RealtimeState::Live)
             )
             .then_some(())
         })
@@ -345,7 +345,7 @@ async fn without_a_push_channel_the_backend_polls_and_says_so() {
         .wait_for("the polling state", |e| {
             matches!(
                 e,
-                BackendEvent::Realtime(acs_interop::app::model::RealtimeState::Polling {
+                BackendEvent::Realtime(acs_interop::model::RealtimeState::Polling {
                     interval_s: 1
                 })
             )

@@ -4,10 +4,10 @@
 #[path = "console/fixture.rs"]
 mod fixture;
 
-use acs_interop::app::model::{SafeText, SendState};
 use acs_interop::app::{AppState, Msg, update};
 use acs_interop::backend::BackendEvent;
 use acs_interop::config::Theme;
+use acs_interop::model::{SafeText, SendState};
 use crossterm::event::KeyCode;
 use fixture::*;
 use ratatui::Terminal;

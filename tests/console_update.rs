@@ -3,11 +3,11 @@
 #[path = "console/fixture.rs"]
 mod fixture;
 
-use acs_interop::app::model::{SafeText, SendState};
 use acs_interop::app::state::{Confirmation, Focus, Overlay};
 use acs_interop::app::{AppState, Effect, Msg, update};
 use acs_interop::backend::{BackendEvent, Command};
 use acs_interop::config::Keymap;
+use acs_interop::model::{SafeText, SendState};
 use crossterm::event::{KeyCode, KeyModifiers};
 use fixture::*;
 

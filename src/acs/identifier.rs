@@ -11,13 +11,29 @@ pub use super::identifier_model::{
 };
 
 /// The national clouds an identifier can live in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum CloudEnvironment {
     #[default]
     Public,
     Dod,
     Gcch,
+}
+
+/// Any case: the spec says `public`, the Python SDK sends `PUBLIC`.
+impl<'de> Deserialize<'de> for CloudEnvironment {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match text.to_ascii_lowercase().as_str() {
+            "public" => Ok(CloudEnvironment::Public),
+            "dod" => Ok(CloudEnvironment::Dod),
+            "gcch" => Ok(CloudEnvironment::Gcch),
+            _ => Err(serde::de::Error::unknown_variant(
+                &text,
+                &["public", "dod", "gcch"],
+            )),
+        }
+    }
 }
 
 /// A parsed communication identifier: one variant per kind of ACS-NOTES.

@@ -86,8 +86,8 @@ impl<B: Backend, C: Clipboard> EventLoop<B, C> {
                     None => {
                         backend_open = false;
                         batch.push(Msg::Backend(BackendEvent::Failure {
-                            what: super::model::SafeText::new("The connection to ACS stopped."),
-                            fix: super::model::SafeText::new("Restart acs-interop; the log in the data folder says why."),
+                            what: crate::model::SafeText::new("The connection to ACS stopped."),
+                            fix: crate::model::SafeText::new("Restart acs-interop; the log in the data folder says why."),
                         }));
                     }
                 },

@@ -3,10 +3,10 @@
 use ratatui_textarea::TextArea;
 use std::collections::{BTreeMap, HashMap};
 
-use super::model::{
+use crate::config::Keymap;
+use crate::model::{
     Connection, Message, Participant, PendingSend, RealtimeState, SafeText, ThreadSummary,
 };
-use crate::config::Keymap;
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,7 +121,7 @@ impl ThreadView {
         let others: Vec<&Participant> = self
             .participants
             .iter()
-            .filter(|p| p.raw_id != me && p.kind == super::model::PersonKind::Acs)
+            .filter(|p| p.raw_id != me && p.kind == crate::model::PersonKind::Acs)
             .collect();
         let read = others
             .iter()
@@ -239,15 +239,15 @@ impl AppState {
 
     /// Own sends on their way, over all threads.
     pub fn pending_sends(&self) -> usize {
-        self.count_sends(|s| matches!(s, super::model::SendState::Sending))
+        self.count_sends(|s| matches!(s, crate::model::SendState::Sending))
     }
 
     /// Own sends that failed and wait for `:retry`, over all threads.
     pub fn failed_sends(&self) -> usize {
-        self.count_sends(|s| matches!(s, super::model::SendState::Failed { .. }))
+        self.count_sends(|s| matches!(s, crate::model::SendState::Failed { .. }))
     }
 
-    fn count_sends(&self, matches: impl Fn(&super::model::SendState) -> bool) -> usize {
+    fn count_sends(&self, matches: impl Fn(&crate::model::SendState) -> bool) -> usize {
         self.views
             .values()
             .flat_map(|v| v.pending.iter())

@@ -7,10 +7,10 @@ use crate::acs::chat::{
 use crate::acs::events::ChatMessageEvent;
 use crate::acs::identifier::CommunicationIdentifierModel;
 use crate::acs::time::parse_rfc3339_ms;
-use crate::app::model::{
+use crate::client::ClientError;
+use crate::model::{
     Message, MessageKind, Participant, PersonKind, ReadReceipt, SafeText, ThreadSummary,
 };
-use crate::client::ClientError;
 use crate::text::{AttachmentKind, AttachmentRef};
 
 /// The metadata key that carries this console's client message id.

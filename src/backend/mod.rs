@@ -21,8 +21,8 @@ use tokio::sync::{mpsc, watch};
 
 use crate::acs::chat::{ChatParticipant, UpdateChatMessageRequest};
 use crate::acs::identifier::CommunicationIdentifier;
-use crate::app::model::{Connection, RealtimeState, SafeText};
 use crate::client::ChatClient;
+use crate::model::{Connection, RealtimeState, SafeText};
 use convert::failure;
 use outbox::{Outbox, Outgoing};
 use sender::Senders;

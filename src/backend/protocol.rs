@@ -1,7 +1,7 @@
 //! The channel protocol between the console and its backend task: `Command` in, `BackendEvent` out.
 //! Both carry owned data; errors are events.
 
-use crate::app::model::{
+use crate::model::{
     Connection, Message, Participant, ReadReceipt, RealtimeState, SafeText, SendState,
     ThreadSummary,
 };

@@ -8,9 +8,9 @@ use super::session::Target;
 use super::sync;
 use crate::acs::events::ChatEvent;
 use crate::acs::time::parse_rfc3339_ms;
-use crate::app::model::{RealtimeState, SafeText, ThreadSummary};
 use crate::backend::BackendEvent;
 use crate::client::RealtimeUpdate;
+use crate::model::{RealtimeState, SafeText, ThreadSummary};
 
 /// The newest event the emulator holds for this user: the socket then sends only what is new.
 pub async fn newest_seq(ctx: &Ctx, target: &Target) -> u64 {
@@ -92,7 +92,7 @@ async fn on_event(ctx: &Arc<Ctx>, event: ChatEvent) {
             if let Some(reader) = convert::raw_id_of(&e.sender) {
                 ctx.emit(BackendEvent::ReadReceipts {
                     thread_id: e.thread_id,
-                    receipts: vec![crate::app::model::ReadReceipt {
+                    receipts: vec![crate::model::ReadReceipt {
                         reader,
                         message_id: e.chat_message_id,
                         read_ms: parse_rfc3339_ms(&e.read_on).unwrap_or(0),

@@ -9,9 +9,9 @@ use super::Ctx;
 use super::convert::{CLIENT_ID_KEY, failure};
 use super::outbox::Outgoing;
 use crate::acs::chat::{ChatMessageType, SendChatMessageRequest};
-use crate::app::model::{SafeText, SendState};
 use crate::backend::BackendEvent;
 use crate::client::{ClientError, MessagesQuery};
+use crate::model::{SafeText, SendState};
 
 /// Attempts after the client's own retries, for failures that may pass (network, 429, 503).
 const MAX_ROUNDS: u32 = 4;

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use super::Ctx;
 use super::convert::{self, failure};
-use crate::app::model::{PersonKind, ThreadSummary};
 use crate::backend::BackendEvent;
 use crate::client::{ClientError, MessagesQuery};
+use crate::model::{PersonKind, ThreadSummary};
 
 /// Messages per page when opening or paging back.
 pub const PAGE: u32 = 50;

@@ -4,10 +4,10 @@
 use super::Ctx;
 use crate::acs::CommunicationError;
 use crate::acs::identifier::{CommunicationIdentifier, IdentifierKind};
-use crate::app::model::SafeText;
 use crate::backend::BackendEvent;
 use crate::client::TeamsAdminClient;
 use crate::interop::{evaluate, explain_refusal_code, explain_refused_participant};
+use crate::model::SafeText;
 
 type Explanation = (SafeText, SafeText);
 

@@ -1,22 +1,18 @@
 //! The identity API over HMAC-SHA256: create and delete users, issue and revoke their tokens.
 
 use std::fmt;
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
-use reqwest::{Method, Url};
+use reqwest::Method;
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::http::{
-    decode_json, encode_segment, endpoint_url, host_header, json_body, parse_endpoint,
-};
-use super::retry::{Idempotency, RetryPolicy, send_with_retry};
+use super::http::{decode_json, encode_segment};
+use super::retry::{Idempotency, RetryPolicy};
+use super::signed::SignedClient;
 use super::{ClientError, Result};
 use crate::acs::connection_string::ConnectionString;
-use crate::acs::hmac::sign_request;
 use crate::acs::identity::{
     CommunicationIdentityAccessToken, CommunicationIdentityAccessTokenRequest,
     CommunicationIdentityAccessTokenResult, CommunicationIdentityCreateRequest,
@@ -69,44 +65,33 @@ impl AccessToken {
 }
 
 /// Calls the identity API with a connection string's access key. Cheap to clone.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct IdentityClient {
-    http: reqwest::Client,
-    base: Url,
-    access_key: Arc<[u8]>,
-    retry: RetryPolicy,
-}
-
-impl fmt::Debug for IdentityClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IdentityClient")
-            .field("endpoint", &self.base.as_str())
-            .field("access_key", &"<redacted>")
-            .field("retry", &self.retry)
-            .finish()
-    }
+    signed: SignedClient,
 }
 
 impl IdentityClient {
     /// A client for the resource of `connection`, with the default retry policy.
     pub fn new(http: reqwest::Client, connection: &ConnectionString) -> Result<Self> {
         Ok(IdentityClient {
-            http,
-            base: parse_endpoint(&connection.endpoint)?,
-            access_key: Arc::from(connection.access_key()),
-            retry: RetryPolicy::default(),
+            signed: SignedClient::new(http, connection)?,
         })
     }
 
     /// Replaces the retry policy.
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.signed = self.signed.with_retry(retry);
         self
     }
 
     /// The endpoint, with a trailing `/`.
     pub fn endpoint(&self) -> &str {
-        self.base.as_str()
+        self.signed.endpoint()
+    }
+
+    /// The HMAC-signing client underneath, for other APIs of the same resource.
+    pub fn signed(&self) -> &SignedClient {
+        &self.signed
     }
 
     /// Creates a user and returns its id (`8:acs:...`).
@@ -177,7 +162,7 @@ impl IdentityClient {
         Ok(())
     }
 
-    /// Sends a signed request; each try is signed afresh, since `x-ms-date` must be current.
+    /// Sends a signed identity request.
     pub(crate) async fn call<B: Serialize>(
         &self,
         method: Method,
@@ -185,53 +170,9 @@ impl IdentityClient {
         body: Option<&B>,
         idempotency: Idempotency,
     ) -> Result<reqwest::Response> {
-        let url = endpoint_url(
-            &self.base,
-            path,
-            &[("api-version", IDENTITY_API_VERSION.to_string())],
-        )?;
-        // The service signs the Host header it receives; send exactly the value signed.
-        let host = host_header(&url);
-        let path_and_query = match url.query() {
-            Some(query) => format!("{}?{query}", url.path()),
-            None => url.path().to_string(),
-        };
-        let body = match body {
-            Some(body) => Some(json_body(body)?),
-            None => None,
-        };
-        send_with_retry(&self.retry, idempotency, || {
-            let date = httpdate::fmt_http_date(SystemTime::now());
-            let payload = body.as_deref().unwrap_or_default();
-            let signed = sign_request(
-                &self.access_key,
-                method.as_str(),
-                &path_and_query,
-                &host,
-                payload,
-                &date,
-            );
-            let request = HeaderValue::from_str(&signed.authorization)
-                .map_err(|_| ClientError::Config("the request signature is not a header".into()))
-                .map(|mut authorization| {
-                    authorization.set_sensitive(true);
-                    let mut request = self
-                        .http
-                        .request(method.clone(), url.clone())
-                        .header(HOST, host.as_str())
-                        .header("x-ms-date", signed.date)
-                        .header("x-ms-content-sha256", signed.content_sha256)
-                        .header(AUTHORIZATION, authorization);
-                    if let Some(body) = &body {
-                        request = request
-                            .header(CONTENT_TYPE, "application/json")
-                            .body(body.clone());
-                    }
-                    request
-                });
-            std::future::ready(request)
-        })
-        .await
+        self.signed
+            .call(method, path, IDENTITY_API_VERSION, body, idempotency, &[])
+            .await
     }
 }
 

@@ -12,6 +12,7 @@ pub mod http;
 pub mod identity;
 pub mod realtime;
 pub mod retry;
+pub mod signed;
 pub mod teams_admin;
 pub mod token;
 

@@ -1,8 +1,8 @@
 //! A message as lines on screen, before colour: day separators, headers, wrapped bodies and delivery
 //! states. Shared by the messages pane (to draw) and `update` (to scroll by lines).
 
-use crate::app::model::{Message, MessageKind, PendingSend, PersonKind, SafeText, SendState};
 use crate::app::state::ThreadView;
+use crate::model::{Message, MessageKind, PendingSend, PersonKind, SafeText, SendState};
 use crate::text::wrap_lines;
 use crate::text::{StyledLine, html_to_lines, plain_to_lines};
 

@@ -8,9 +8,9 @@ use ratatui::widgets::Paragraph;
 
 use super::blocks::{BlockContext, BlockLine, Delivery, message_block, pending_block};
 use super::{is_focused, pane_block, text_style};
-use crate::app::model::{PersonKind, RealtimeState, SafeText};
 use crate::app::state::{AppState, Focus, ThreadView};
 use crate::config::Theme;
+use crate::model::{PersonKind, RealtimeState, SafeText};
 use crate::text::StyledLine;
 use crate::text::truncate_to_width;
 

@@ -6,9 +6,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{is_focused, pane_block};
-use crate::app::model::PersonKind;
 use crate::app::state::{AppState, Focus};
 use crate::config::Theme;
+use crate::model::PersonKind;
 use crate::text::truncate_to_width;
 use crate::ui::blocks::clock;
 

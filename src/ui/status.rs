@@ -5,9 +5,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::model::RealtimeState;
 use crate::app::state::{AppState, CommandLine};
 use crate::config::{Action, Theme};
+use crate::model::RealtimeState;
 use crate::text::{display_width, truncate_to_width};
 
 pub fn draw(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -2,12 +2,12 @@
 // Shared by several test binaries; each uses only part of it.
 #![allow(dead_code)]
 
-use acs_interop::app::model::{
-    Connection, Message, MessageKind, Participant, PersonKind, SafeText, ThreadSummary,
-};
 use acs_interop::app::{AppState, Effect, Msg, update};
 use acs_interop::backend::{BackendEvent, Command};
 use acs_interop::config::Keymap;
+use acs_interop::model::{
+    Connection, Message, MessageKind, Participant, PersonKind, SafeText, ThreadSummary,
+};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 pub const NOW: i64 = 1_795_842_000_000; // Saturday 28 November 2026, 05:00 UTC

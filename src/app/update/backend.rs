@@ -1,10 +1,10 @@
 //! Applying what the backend reports.
 
 use super::{TYPING_SHOWN_MS, fail, notify, scroll};
-use crate::app::model::SendState;
 use crate::app::msg::Effect;
 use crate::app::state::{AppState, ErrorBar, Focus, Typist};
 use crate::backend::{BackendEvent, Command};
+use crate::model::SendState;
 
 pub fn on_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
     let mut effects = Vec::new();
@@ -100,7 +100,7 @@ pub fn on_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
         } => {
             let has_teams = participants
                 .iter()
-                .any(|p| p.kind == crate::app::model::PersonKind::Teams);
+                .any(|p| p.kind == crate::model::PersonKind::Teams);
             state
                 .views
                 .entry(thread_id.clone())
@@ -137,11 +137,11 @@ pub fn on_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
                         .filter(|n| !n.is_empty())
                         .unwrap_or_else(|| {
                             // Teams typing events may carry a blank display name (a known issue).
-                            let who = match crate::app::model::PersonKind::of(&sender) {
-                                crate::app::model::PersonKind::Teams => "a Teams user",
+                            let who = match crate::model::PersonKind::of(&sender) {
+                                crate::model::PersonKind::Teams => "a Teams user",
                                 _ => "someone",
                             };
-                            crate::app::model::SafeText::new(who)
+                            crate::model::SafeText::new(who)
                         })
                 } else {
                     name
@@ -164,7 +164,7 @@ pub fn on_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
                 .any(|m| m.client_id.as_deref() == Some(client_id.as_str()));
             match view.pending.iter_mut().find(|p| p.client_id == client_id) {
                 Some(pending) => pending.state = send_state.clone(),
-                None if !held => view.pending.push(crate::app::model::PendingSend {
+                None if !held => view.pending.push(crate::model::PendingSend {
                     client_id: client_id.clone(),
                     content,
                     created_ms: now,

@@ -263,7 +263,7 @@ fn execute(state: &mut AppState, input: &str) -> Vec<Effect> {
                 .map(|v| {
                     v.participants
                         .iter()
-                        .filter(|p| p.kind == crate::app::model::PersonKind::Teams)
+                        .filter(|p| p.kind == crate::model::PersonKind::Teams)
                         .count()
                 })
                 .unwrap_or(0);
@@ -299,7 +299,7 @@ fn execute(state: &mut AppState, input: &str) -> Vec<Effect> {
             let teams = state.open_view().is_some_and(|v| {
                 v.participants
                     .iter()
-                    .any(|p| p.kind == crate::app::model::PersonKind::Teams)
+                    .any(|p| p.kind == crate::model::PersonKind::Teams)
             });
             if teams {
                 fail(
@@ -332,7 +332,7 @@ fn execute(state: &mut AppState, input: &str) -> Vec<Effect> {
 fn own_target(state: &AppState) -> Option<(String, String)> {
     let me = state.me()?;
     let view = state.open_view()?;
-    let mine = |m: &&crate::app::model::Message| {
+    let mine = |m: &&crate::model::Message| {
         m.sender.as_deref() == Some(me) && m.deleted_ms.is_none() && !m.kind.is_system()
     };
     let selected = view

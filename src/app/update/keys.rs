@@ -7,11 +7,11 @@ use crossterm::event::{
 use super::backend::open_thread;
 use super::command_line;
 use super::{TYPING_SEND_INTERVAL_MS, fail, scroll};
-use crate::app::model::{PendingSend, SendState};
 use crate::app::msg::Effect;
 use crate::app::state::{AppState, CommandLine, Confirmation, Focus, Overlay};
 use crate::backend::Command;
 use crate::config::Action;
+use crate::model::{PendingSend, SendState};
 use crate::ui::layout;
 
 /// A paste larger than this asks before it lands in the composer.
@@ -204,7 +204,7 @@ fn copy_selected(state: &mut AppState) -> Vec<Effect> {
         return Vec::new();
     };
     let lines = match message.kind {
-        crate::app::model::MessageKind::Html => {
+        crate::model::MessageKind::Html => {
             crate::text::html_to_lines(&message.body, &message.attachments)
         }
         _ => crate::text::plain_to_lines(&message.body),

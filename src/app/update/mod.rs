@@ -46,13 +46,13 @@ fn on_tick(state: &mut AppState, now: i64) {
 }
 
 fn notify(state: &mut AppState, text: &str) {
-    state.notice = Some(super::model::SafeText::new(text));
+    state.notice = Some(crate::model::SafeText::new(text));
     state.notice_until_ms = state.now_ms + NOTICE_MS;
 }
 
 fn fail(state: &mut AppState, what: &str, fix: &str) {
     state.error = Some(super::state::ErrorBar {
-        what: super::model::SafeText::new(what),
-        fix: super::model::SafeText::new(fix),
+        what: crate::model::SafeText::new(what),
+        fix: crate::model::SafeText::new(fix),
     });
 }

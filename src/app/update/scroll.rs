@@ -1,9 +1,9 @@
 //! Scrolling the message list by lines, and noticing when the newest message has been seen.
 
-use crate::app::model::Message;
 use crate::app::msg::Effect;
 use crate::app::state::{AppState, Scroll, ThreadView};
 use crate::backend::Command;
+use crate::model::Message;
 use crate::ui::blocks::{BlockContext, block_height};
 use crate::ui::layout;
 

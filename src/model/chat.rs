@@ -1,4 +1,4 @@
-//! What the console knows about threads, messages and people: owned data, made safe at the edge.
+//! What the console knows about threads, messages and people.
 
 use crate::acs::identifier::{CommunicationIdentifier, IdentifierKind};
 use crate::text::{AttachmentKind, AttachmentRef};
