@@ -233,6 +233,14 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
 
+    /// How long a call rings before it ends unanswered (CreateCallFailed 487/10004).
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub ring_timeout: u64,
+
+    /// The issuer (`iss`) of the JWTs that sign Call Automation callbacks.
+    #[arg(long, value_name = "URL", default_value = acs_interop::acs::callback_token::CALL_AUTOMATION_ISSUER)]
+    pub callback_issuer: String,
+
     /// Log level (error, warn, info, debug, trace) or a tracing filter; logs go to standard error.
     #[arg(long, default_value = "warn", env = "ACS_INTEROP_LOG")]
     pub log_level: String,

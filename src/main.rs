@@ -166,6 +166,10 @@ async fn run_emulator(args: EmulatorArgs) -> anyhow::Result<()> {
         throttle: args.throttle,
         strict_api_version: args.strict_api_version,
         tenant,
+        calling: acs_interop::emulator::CallingSettings {
+            ring_timeout: std::time::Duration::from_secs(args.ring_timeout),
+            issuer: args.callback_issuer.as_str().into(),
+        },
     };
     let emulator = Emulator::start(config).await.map_err(|e| {
         let hint = if matches!(&e, acs_interop::emulator::EmulatorError::Bind { .. }) {

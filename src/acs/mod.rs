@@ -1,6 +1,9 @@
 //! The ACS wire model shared by the emulator and the client: serde types and pure helpers only.
 
 pub mod api_version;
+pub mod call_events;
+pub mod callback_token;
+pub mod calling;
 pub mod chat;
 pub mod connection_string;
 pub mod error;

@@ -1,7 +1,7 @@
 //! The console: state, messages, the pure `update`, and the event loop that runs them.
 
+pub mod compliance;
 pub mod launch;
-pub mod model;
 pub mod msg;
 pub mod run;
 pub mod state;

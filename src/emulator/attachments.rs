@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use super::AppState;
+use super::EmulatorState;
 use super::auth::bearer_user;
 use crate::acs::chat::ChatAttachmentType;
 
@@ -25,7 +25,7 @@ fn file_text(name: &str) -> String {
 }
 
 pub async fn get(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {

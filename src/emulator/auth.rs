@@ -8,7 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::time::{Duration, SystemTime};
 
-use super::AppState;
+use super::EmulatorState;
 use super::error::ApiError;
 use super::store::IdentityState;
 use crate::acs::hmac;
@@ -24,7 +24,11 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// Middleware: the request must carry a valid HMAC signature made with the emulator's access key.
-pub async fn require_hmac(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn require_hmac(
+    State(state): State<EmulatorState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let (parts, body) = request.into_parts();
     let bytes = match to_bytes(body, MAX_SIGNED_BODY).await {
         Ok(b) => b,
@@ -37,7 +41,7 @@ pub async fn require_hmac(State(state): State<AppState>, request: Request, next:
         .await
 }
 
-fn verify_hmac(state: &AppState, parts: &Parts, body: &[u8]) -> Result<(), ApiError> {
+fn verify_hmac(state: &EmulatorState, parts: &Parts, body: &[u8]) -> Result<(), ApiError> {
     let headers = &parts.headers;
     let authorization = header(headers, "authorization")
         .ok_or_else(|| ApiError::unauthorized("The request has no Authorization header."))?;
@@ -99,7 +103,7 @@ fn verify_hmac(state: &AppState, parts: &Parts, body: &[u8]) -> Result<(), ApiEr
 
 /// The user a bearer token speaks for, after every check the service makes.
 pub async fn bearer_user(
-    state: &AppState,
+    state: &EmulatorState,
     headers: &HeaderMap,
     query_token: Option<&str>,
 ) -> Result<String, ApiError> {
@@ -154,12 +158,12 @@ pub async fn bearer_user(
 /// Extractor for chat routes: the authenticated user's raw id.
 pub struct ChatUser(pub String);
 
-impl FromRequestParts<AppState> for ChatUser {
+impl FromRequestParts<EmulatorState> for ChatUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &AppState,
+        state: &EmulatorState,
     ) -> Result<Self, Self::Rejection> {
         bearer_user(state, &parts.headers, None).await.map(ChatUser)
     }

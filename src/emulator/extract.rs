@@ -7,7 +7,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
-use super::AppState;
+use super::EmulatorState;
 use super::error::ApiError;
 use crate::acs::api_version::{self, Surface, VersionCheck};
 
@@ -17,10 +17,13 @@ pub struct AcsJson<T>(pub T);
 /// A JSON body that may be absent or empty (then `T::default()`).
 pub struct OptionalAcsJson<T>(pub T);
 
-impl<T: DeserializeOwned> FromRequest<AppState> for AcsJson<T> {
+impl<T: DeserializeOwned> FromRequest<EmulatorState> for AcsJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(
+        request: Request,
+        state: &EmulatorState,
+    ) -> Result<Self, Self::Rejection> {
         let bytes = body_bytes(request, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::bad_request("The request body is missing."));
@@ -29,10 +32,13 @@ impl<T: DeserializeOwned> FromRequest<AppState> for AcsJson<T> {
     }
 }
 
-impl<T: DeserializeOwned + Default> FromRequest<AppState> for OptionalAcsJson<T> {
+impl<T: DeserializeOwned + Default> FromRequest<EmulatorState> for OptionalAcsJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(
+        request: Request,
+        state: &EmulatorState,
+    ) -> Result<Self, Self::Rejection> {
         let bytes = body_bytes(request, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalAcsJson(T::default()));
@@ -41,7 +47,7 @@ impl<T: DeserializeOwned + Default> FromRequest<AppState> for OptionalAcsJson<T>
     }
 }
 
-async fn body_bytes(request: Request, state: &AppState) -> Result<Bytes, ApiError> {
+async fn body_bytes(request: Request, state: &EmulatorState) -> Result<Bytes, ApiError> {
     Bytes::from_request(request, state)
         .await
         .map_err(|e| ApiError::bad_request(format!("The request body cannot be read: {e}")))
@@ -101,7 +107,7 @@ fn api_version_of(query: Option<&str>) -> Option<String> {
 }
 
 fn check_api_version(
-    state: &AppState,
+    state: &EmulatorState,
     surface: Surface,
     request: &Request,
 ) -> Result<(), ApiError> {
@@ -132,7 +138,7 @@ fn check_api_version(
 }
 
 pub async fn chat_api_version(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -142,8 +148,19 @@ pub async fn chat_api_version(
     }
 }
 
+pub async fn calling_api_version(
+    State(state): State<EmulatorState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match check_api_version(&state, Surface::Calling, &request) {
+        Ok(()) => next.run(request).await,
+        Err(e) => e.into_response(),
+    }
+}
+
 pub async fn identity_api_version(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     request: Request,
     next: Next,
 ) -> Response {

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::AppState;
+use super::EmulatorState;
 use super::error::ApiError;
 use super::extract::{AcsJson, OptionalAcsJson};
 use crate::acs::identity::{
@@ -55,7 +55,7 @@ fn token_request(
 
 /// Mints a token for `user` in the identity's current generation.
 pub fn mint_token(
-    state: &AppState,
+    state: &EmulatorState,
     user: &str,
     scopes: &[String],
     minutes: i64,
@@ -92,7 +92,7 @@ fn new_user_id(resource_id: &str) -> String {
 }
 
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     OptionalAcsJson(request): OptionalAcsJson<CommunicationIdentityCreateRequest>,
 ) -> Result<Response, ApiError> {
     let token_request = match &request.create_token_with_scopes {
@@ -121,7 +121,7 @@ pub async fn create(
 }
 
 pub async fn delete(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     state
@@ -133,7 +133,7 @@ pub async fn delete(
 
 /// `POST /identities/{id}/:issueAccessToken` and `/:revokeAccessTokens`.
 pub async fn action(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     Path((id, action)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {

@@ -2,6 +2,7 @@
 
 mod attachments;
 mod auth;
+mod calling;
 mod chat;
 mod error;
 mod extract;
@@ -14,6 +15,7 @@ pub mod tenant;
 mod throttle;
 pub mod tls;
 
+pub use calling::CallingSettings;
 pub use error::ApiError;
 
 use axum::Router;
@@ -32,8 +34,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::acs::connection_string::ConnectionString;
+use calling::delivery::{self, Deliveries};
+use calling::signing::CallbackKeys;
 use realtime::Hub;
-use store::Store;
+use store::{PendingCallback, Publisher, Store};
 use throttle::Throttle;
 
 /// Where the emulator keeps its state.
@@ -57,6 +61,8 @@ pub struct EmulatorConfig {
     pub strict_api_version: bool,
     /// The simulated Teams tenant: the stored one (the demo at first), or a seed file's.
     pub tenant: tenant::TenantSource,
+    /// How long calls ring, and who signs their callbacks.
+    pub calling: calling::CallingSettings,
 }
 
 impl Default for EmulatorConfig {
@@ -68,6 +74,7 @@ impl Default for EmulatorConfig {
             throttle: false,
             strict_api_version: false,
             tenant: tenant::TenantSource::StoredOrDemo,
+            calling: calling::CallingSettings::default(),
         }
     }
 }
@@ -106,7 +113,7 @@ impl std::fmt::Debug for Keys {
 
 /// Shared by every request handler.
 #[derive(Clone)]
-pub(crate) struct AppState {
+pub(crate) struct EmulatorState {
     pub store: Store,
     pub keys: Arc<Keys>,
     pub resource_id: Arc<str>,
@@ -119,6 +126,24 @@ pub(crate) struct AppState {
     pub shutdown: watch::Receiver<bool>,
     pub tenant: tenant::Tenant,
     pub personas: tenant::personas::Personas,
+    pub calling: calling::CallingSettings,
+    pub callback_keys: CallbackKeys,
+}
+
+/// Where committed news goes: realtime frames to the hub, callbacks to their delivery queues.
+struct Publishers {
+    hub: Arc<Hub>,
+    deliveries: Deliveries,
+}
+
+impl Publisher for Publishers {
+    fn publish_frame(&self, user: &str, seq: u64, frame: Arc<str>) {
+        self.hub.publish(user, seq, frame);
+    }
+
+    fn publish_callback(&self, callback: PendingCallback) {
+        self.deliveries.send(callback);
+    }
 }
 
 /// A running emulator. Dropping it without [`Emulator::shutdown`] leaves the server running until the
@@ -134,6 +159,7 @@ pub struct Emulator {
     server: JoinHandle<()>,
     pruner: JoinHandle<()>,
     persona_task: JoinHandle<()>,
+    delivery_task: JoinHandle<()>,
     store: Store,
 }
 
@@ -144,6 +170,7 @@ const EVENT_RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
 impl Emulator {
     /// Opens the state, binds the address and starts serving.
     pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
+        crate::install_crypto_provider();
         let hub = Arc::new(Hub::default());
         let (db_path, cert_dir, temp_dir) = match &config.storage {
             Storage::Directory(dir) => {
@@ -163,7 +190,12 @@ impl Emulator {
             }
             Storage::InMemory => (None, None, None),
         };
-        let store = Store::open(db_path.as_deref(), hub.clone())?;
+        let (deliveries, delivery_queue) = Deliveries::channel();
+        let publishers = Arc::new(Publishers {
+            hub: hub.clone(),
+            deliveries,
+        });
+        let store = Store::open(db_path.as_deref(), publishers)?;
         let (resource_id, keys) = store
             .run(|db| {
                 let resource_id = db.meta_or_insert("resource_id", ids::uuid_v4)?;
@@ -208,7 +240,7 @@ impl Emulator {
         } else {
             addr.to_string()
         };
-        let state = AppState {
+        let state = EmulatorState {
             store: store.clone(),
             keys: Arc::new(keys),
             resource_id: Arc::from(resource_id.as_str()),
@@ -220,8 +252,33 @@ impl Emulator {
             shutdown: shutdown.clone(),
             tenant,
             personas,
+            calling: config.calling.clone(),
+            callback_keys: CallbackKeys::default(),
         };
         let persona_task = tokio::spawn(tenant::personas::run(state.clone(), triggers));
+        let callback_http = crate::client::build_http_client(None).map_err(|e| {
+            EmulatorError::State(ApiError::internal(format!(
+                "cannot make the callback client: {e}"
+            )))
+        })?;
+        let delivery_task = tokio::spawn(delivery::run(
+            delivery_queue,
+            delivery::Sender {
+                http: callback_http,
+                keys: state.callback_keys.clone(),
+                store: store.clone(),
+                issuer: state.calling.issuer.clone(),
+                audience: state.resource_id.clone(),
+            },
+        ));
+        match calling::end_interrupted_calls(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                calls = n,
+                "ended the calls that were live before the restart"
+            ),
+            Err(e) => tracing::warn!(error = %e, "cannot end the calls interrupted by the restart"),
+        }
         let app = router(state);
         let mut ca_certificate = None;
         let server = if config.tls {
@@ -261,6 +318,7 @@ impl Emulator {
             server,
             pruner,
             persona_task,
+            delivery_task,
             store,
         })
     }
@@ -305,6 +363,7 @@ impl Emulator {
         }
         self.pruner.abort();
         self.persona_task.abort();
+        self.delivery_task.abort();
         self.store.close();
         if let Some(dir) = self.temp_dir {
             let _ = std::fs::remove_dir_all(dir);
@@ -344,7 +403,7 @@ where
     }
 }
 
-fn router(state: AppState) -> Router {
+fn router(state: EmulatorState) -> Router {
     let identity = Router::new()
         .route("/identities", post(identity::create))
         .route("/identities/{id}", delete(identity::delete))
@@ -357,6 +416,7 @@ fn router(state: AppState) -> Router {
         ));
     let chat =
         chat::routes().route_layer(from_fn_with_state(state.clone(), extract::chat_api_version));
+    let calls = calling::routes(&state);
     let teams = Router::new()
         .route(
             "/emulator/teams/federationConfiguration",
@@ -404,6 +464,15 @@ fn router(state: AppState) -> Router {
             "/emulator/teams/users/{who}/readReceipts",
             post(tenant::admin::receipt_as_teams_user),
         )
+        .route("/emulator/teams/calls", get(calling::admin::list_calls))
+        .route(
+            "/emulator/teams/users/{who}/call/{action}",
+            post(calling::admin::call_action),
+        )
+        .route(
+            "/emulator/teams/users/{who}/calls",
+            post(calling::admin::start_call),
+        )
         .route_layer(from_fn_with_state(state.clone(), auth::require_hmac));
     let emulator = Router::new()
         .route("/emulator/attachments/{id}", get(attachments::get))
@@ -413,6 +482,7 @@ fn router(state: AppState) -> Router {
     Router::new()
         .merge(identity)
         .merge(chat)
+        .merge(calls)
         .merge(teams)
         .merge(emulator)
         .fallback(not_found)
@@ -421,7 +491,7 @@ fn router(state: AppState) -> Router {
 }
 
 async fn health(
-    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::State(state): axum::extract::State<EmulatorState>,
 ) -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({"status": "ok", "resourceId": &*state.resource_id}))
 }

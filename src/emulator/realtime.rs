@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::broadcast;
 
-use super::AppState;
+use super::EmulatorState;
 use super::auth::bearer_user;
 use super::error::ApiError;
 use crate::acs::events::{ControlFrame, RealtimeFrame};
@@ -70,7 +70,7 @@ pub struct RealtimeQuery {
 }
 
 pub async fn connect(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     query: Result<Query<RealtimeQuery>, QueryRejection>,
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
@@ -136,7 +136,7 @@ async fn send_control(socket: &mut WebSocket, frame: ControlFrame) -> Result<(),
 
 /// Sends logged events after `*last` until the log is exhausted.
 async fn replay(
-    state: &AppState,
+    state: &EmulatorState,
     user: &str,
     last: &mut u64,
     socket: &mut WebSocket,
@@ -165,7 +165,7 @@ async fn replay(
 }
 
 async fn serve(
-    state: AppState,
+    state: EmulatorState,
     user: String,
     since: u64,
     mut socket: WebSocket,
@@ -222,7 +222,7 @@ async fn serve(
 
 /// `GET /emulator/realtime/position`: the newest sequence number held for the caller, so a client that
 /// loaded its state over REST can ask the socket for news only (`since=<lastSeq>`).
-pub async fn position(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn position(State(state): State<EmulatorState>, headers: HeaderMap) -> Response {
     let user = match bearer_user(&state, &headers, None).await {
         Ok(user) => user,
         Err(e) => return e.into_response(),

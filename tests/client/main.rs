@@ -35,6 +35,7 @@ fn config(tls: bool, storage: Storage) -> EmulatorConfig {
         throttle: false,
         strict_api_version: false,
         tenant: acs_interop::emulator::tenant::TenantSource::StoredOrDemo,
+        calling: Default::default(),
     }
 }
 

@@ -75,6 +75,7 @@ pub fn test_config() -> EmulatorConfig {
         throttle: false,
         strict_api_version: false,
         tenant: acs_interop::emulator::tenant::TenantSource::StoredOrDemo,
+        calling: Default::default(),
     }
 }
 

@@ -12,7 +12,7 @@ use crate::acs::chat::{
     SendChatMessageResult, UpdateChatMessageRequest, limits,
 };
 use crate::acs::time::now_ms;
-use crate::emulator::AppState;
+use crate::emulator::EmulatorState;
 use crate::emulator::auth::ChatUser;
 use crate::emulator::error::ApiError;
 use crate::emulator::extract::AcsJson;
@@ -40,7 +40,7 @@ fn check_content(content: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn throttle_write(state: &AppState, thread_id: &str) -> Result<(), ApiError> {
+fn throttle_write(state: &EmulatorState, thread_id: &str) -> Result<(), ApiError> {
     match &state.throttle {
         Some(throttle) => throttle.check(Limit::MessageWrite, thread_id, Instant::now()),
         None => Ok(()),
@@ -48,7 +48,7 @@ fn throttle_write(state: &AppState, thread_id: &str) -> Result<(), ApiError> {
 }
 
 pub async fn send(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     ChatUser(user): ChatUser,
     Path(thread_id): Path<String>,
     AcsJson(request): AcsJson<SendChatMessageRequest>,
@@ -113,7 +113,7 @@ pub struct ListQuery {
 }
 
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     ChatUser(user): ChatUser,
     Path(thread_id): Path<String>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
@@ -160,7 +160,7 @@ pub async fn list(
 }
 
 pub async fn get(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     ChatUser(user): ChatUser,
     Path((thread_id, message_id)): Path<(String, String)>,
 ) -> Result<Json<ChatMessage>, ApiError> {
@@ -181,7 +181,7 @@ pub async fn get(
 }
 
 pub async fn update(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     ChatUser(user): ChatUser,
     Path((thread_id, message_id)): Path<(String, String)>,
     AcsJson(request): AcsJson<UpdateChatMessageRequest>,
@@ -220,7 +220,7 @@ pub async fn update(
 }
 
 pub async fn delete(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     ChatUser(user): ChatUser,
     Path((thread_id, message_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {

@@ -7,9 +7,9 @@ mod threads;
 use axum::Router;
 use axum::routing::{get, post};
 
-use super::AppState;
+use super::EmulatorState;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<EmulatorState> {
     Router::new()
         .route("/chat/threads", post(threads::create).get(threads::list))
         .route(

@@ -14,7 +14,7 @@ use crate::acs::chat::{
 };
 use crate::acs::identifier::{CommunicationIdentifier, CommunicationIdentifierModel};
 use crate::acs::time::{now_ms, parse_rfc3339_ms};
-use crate::emulator::AppState;
+use crate::emulator::EmulatorState;
 use crate::emulator::auth::ChatUser;
 use crate::emulator::error::ApiError;
 use crate::emulator::extract::{AcsJson, OptionalAcsJson, parse_json};
@@ -188,7 +188,7 @@ impl SkipPage {
 
     async fn fetch<T: Send + 'static>(
         self,
-        state: &AppState,
+        state: &EmulatorState,
         headers: &HeaderMap,
         uri: &Uri,
         read: impl FnOnce(&Db, &str, usize, usize) -> Result<Vec<T>, ApiError> + Send + 'static,
@@ -223,7 +223,7 @@ impl SkipPage {
 }
 
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     ChatUser(user): ChatUser,
     Path(thread_id): Path<String>,
     query: Result<Query<SkipQuery>, axum::extract::rejection::QueryRejection>,
@@ -239,7 +239,7 @@ pub async fn list(
 
 /// `POST .../participants/:add` and `.../participants/:remove`.
 pub async fn action(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     ChatUser(user): ChatUser,
     Path((thread_id, action)): Path<(String, String)>,
     body: axum::body::Bytes,
@@ -303,7 +303,7 @@ pub async fn action(
 }
 
 pub async fn typing(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     ChatUser(user): ChatUser,
     Path(thread_id): Path<String>,
     OptionalAcsJson(request): OptionalAcsJson<SendTypingNotificationRequest>,
@@ -326,7 +326,7 @@ pub async fn typing(
 }
 
 pub async fn send_read_receipt(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     ChatUser(user): ChatUser,
     Path(thread_id): Path<String>,
     AcsJson(request): AcsJson<SendReadReceiptRequest>,
@@ -350,7 +350,7 @@ pub async fn send_read_receipt(
 }
 
 pub async fn list_read_receipts(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     ChatUser(user): ChatUser,
     Path(thread_id): Path<String>,
     query: Result<Query<SkipQuery>, axum::extract::rejection::QueryRejection>,

@@ -12,7 +12,7 @@ use crate::acs::chat::{
     UpdateChatThreadRequest,
 };
 use crate::acs::time::now_ms;
-use crate::emulator::AppState;
+use crate::emulator::EmulatorState;
 use crate::emulator::auth::ChatUser;
 use crate::emulator::error::ApiError;
 use crate::emulator::extract::AcsJson;
@@ -39,7 +39,7 @@ fn check_topic(topic: &str) -> Result<(), ApiError> {
 }
 
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     ChatUser(user): ChatUser,
     headers: HeaderMap,
     AcsJson(request): AcsJson<CreateChatThreadRequest>,
@@ -125,7 +125,7 @@ fn parse_thread_continuation(token: &str) -> Result<(i64, String), ApiError> {
 }
 
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     ChatUser(user): ChatUser,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
@@ -166,7 +166,7 @@ pub async fn list(
 }
 
 pub async fn get(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     ChatUser(user): ChatUser,
     Path(thread_id): Path<String>,
 ) -> Result<Json<ChatThreadProperties>, ApiError> {
@@ -181,7 +181,7 @@ pub async fn get(
 }
 
 pub async fn update(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     ChatUser(user): ChatUser,
     Path(thread_id): Path<String>,
     AcsJson(request): AcsJson<UpdateChatThreadRequest>,
@@ -208,7 +208,7 @@ pub async fn update(
 }
 
 pub async fn delete(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     ChatUser(user): ChatUser,
     Path(thread_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {

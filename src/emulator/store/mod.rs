@@ -5,6 +5,7 @@
 //! and survives `kill -9` of the process.
 
 mod attachments;
+mod calls;
 mod chat;
 mod events;
 mod identities;
@@ -12,6 +13,7 @@ mod participants;
 mod schema;
 mod threads;
 
+pub use calls::RememberedAnswer;
 pub use chat::{MessagePageQuery, NewMessage};
 pub use identities::IdentityState;
 pub use participants::NewParticipant;
@@ -25,7 +27,6 @@ use std::thread::JoinHandle;
 use tokio::sync::oneshot;
 
 use super::error::ApiError;
-use super::realtime::Hub;
 
 /// Most jobs applied in one transaction.
 const MAX_BATCH: usize = 512;
@@ -58,16 +59,32 @@ pub struct PendingEvent {
     pub frame: Arc<str>,
 }
 
-/// What a job sees: the connection (inside the batch transaction) and the batch's pending events.
+/// A Call Automation callback produced by a job: a JSON body to POST to `url`, after the commit.
+#[derive(Debug, Clone)]
+pub struct PendingCallback {
+    pub call_id: String,
+    pub url: String,
+    pub body: Arc<str>,
+}
+
+/// Where committed news goes: realtime frames to connected users, callbacks to applications. The store
+/// knows only this trait, not the realtime hub or the callback delivery.
+pub trait Publisher: Send + Sync + 'static {
+    fn publish_frame(&self, user: &str, seq: u64, frame: Arc<str>);
+    fn publish_callback(&self, callback: PendingCallback);
+}
+
+/// What a job sees: the connection (inside the batch transaction) and the batch's pending news.
 pub struct Db {
     pub(crate) conn: Connection,
     pub(crate) pending: Vec<PendingEvent>,
+    pub(crate) pending_callbacks: Vec<PendingCallback>,
     last_id_ms: i64,
 }
 
 impl Store {
     /// Opens (or creates) the database at `path`, or a private in-memory one.
-    pub fn open(path: Option<&Path>, hub: Arc<Hub>) -> Result<Store, StoreError> {
+    pub fn open(path: Option<&Path>, publisher: Arc<dyn Publisher>) -> Result<Store, StoreError> {
         let conn = match path {
             Some(p) => Connection::open(p).map_err(|source| StoreError::Open {
                 path: p.display().to_string(),
@@ -80,12 +97,13 @@ impl Store {
         let mut db = Db {
             conn,
             pending: Vec::new(),
+            pending_callbacks: Vec::new(),
             last_id_ms,
         };
         let (tx, rx) = mpsc::channel::<Job>();
         let worker = std::thread::Builder::new()
             .name("acs-store".into())
-            .spawn(move || run_batches(&mut db, &rx, &hub))
+            .spawn(move || run_batches(&mut db, &rx, publisher.as_ref()))
             .map_err(|e| StoreError::Open {
                 path: "storage thread".into(),
                 source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
@@ -139,7 +157,7 @@ impl Store {
     }
 }
 
-fn run_batches(db: &mut Db, jobs: &mpsc::Receiver<Job>, hub: &Hub) {
+fn run_batches(db: &mut Db, jobs: &mpsc::Receiver<Job>, publisher: &dyn Publisher) {
     while let Ok(first) = jobs.recv() {
         let mut batch = Vec::with_capacity(16);
         batch.push(first);
@@ -149,11 +167,11 @@ fn run_batches(db: &mut Db, jobs: &mpsc::Receiver<Job>, hub: &Hub) {
                 Err(_) => break,
             }
         }
-        apply_batch(db, batch, hub);
+        apply_batch(db, batch, publisher);
     }
 }
 
-fn apply_batch(db: &mut Db, batch: Vec<Job>, hub: &Hub) {
+fn apply_batch(db: &mut Db, batch: Vec<Job>, publisher: &dyn Publisher) {
     if let Err(e) = db.conn.execute_batch("BEGIN IMMEDIATE") {
         tracing::error!(error = %e, "cannot begin a transaction");
         for job in batch {
@@ -162,11 +180,13 @@ fn apply_batch(db: &mut Db, batch: Vec<Job>, hub: &Hub) {
         }
         let _ = db.conn.execute_batch("ROLLBACK");
         db.pending.clear();
+        db.pending_callbacks.clear();
         return;
     }
     let mut completions = Vec::with_capacity(batch.len());
     for job in batch {
         let mark = db.pending.len();
+        let callbacks_mark = db.pending_callbacks.len();
         let savepoint = db.conn.execute_batch("SAVEPOINT job").is_ok();
         // A job that panics is rolled back and its caller answered 503; the thread lives on.
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(db)));
@@ -181,6 +201,7 @@ fn apply_batch(db: &mut Db, batch: Vec<Job>, hub: &Hub) {
             if !ok {
                 let _ = db.conn.execute_batch("ROLLBACK TO job");
                 db.pending.truncate(mark);
+                db.pending_callbacks.truncate(callbacks_mark);
             }
             let _ = db.conn.execute_batch("RELEASE job");
         }
@@ -189,7 +210,10 @@ fn apply_batch(db: &mut Db, batch: Vec<Job>, hub: &Hub) {
     match db.conn.execute_batch("COMMIT") {
         Ok(()) => {
             for event in db.pending.drain(..) {
-                hub.publish(&event.user, event.seq, event.frame);
+                publisher.publish_frame(&event.user, event.seq, event.frame);
+            }
+            for callback in db.pending_callbacks.drain(..) {
+                publisher.publish_callback(callback);
             }
             for completion in completions {
                 completion(true);
@@ -199,6 +223,7 @@ fn apply_batch(db: &mut Db, batch: Vec<Job>, hub: &Hub) {
             tracing::error!(error = %e, "commit failed");
             let _ = db.conn.execute_batch("ROLLBACK");
             db.pending.clear();
+            db.pending_callbacks.clear();
             for completion in completions {
                 completion(false);
             }

@@ -79,6 +79,28 @@ CREATE TABLE IF NOT EXISTS user_event_seq (
     user_id  TEXT PRIMARY KEY,
     seq      INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS calls (
+    id              TEXT PRIMARY KEY,
+    server_call_id  TEXT NOT NULL,
+    live            INTEGER NOT NULL,
+    record          TEXT NOT NULL,
+    created_ms      INTEGER NOT NULL,
+    updated_ms      INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS calls_live ON calls (live) WHERE live = 1;
+CREATE INDEX IF NOT EXISTS calls_by_server_id ON calls (server_call_id);
+CREATE TABLE IF NOT EXISTS call_recordings (
+    recording_id  TEXT PRIMARY KEY,
+    call_id       TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS call_requests (
+    request_id  TEXT NOT NULL,
+    operation   TEXT NOT NULL,
+    status      INTEGER NOT NULL,
+    body        TEXT,
+    created_ms  INTEGER NOT NULL,
+    PRIMARY KEY (request_id, operation)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (
     user_id     TEXT NOT NULL,
     seq         INTEGER NOT NULL,

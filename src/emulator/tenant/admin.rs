@@ -12,7 +12,7 @@ use super::seed::{Policy, Seed, User};
 use super::{federation_of, verdict_for};
 use crate::acs::chat::{ChatAttachment, ChatAttachmentType, ChatMessageContent, ChatMessageType};
 use crate::acs::time::now_ms;
-use crate::emulator::AppState;
+use crate::emulator::EmulatorState;
 use crate::emulator::error::ApiError;
 use crate::emulator::extract::AcsJson;
 use crate::emulator::store::NewMessage;
@@ -58,7 +58,7 @@ fn policy_json(p: &Policy) -> Value {
     json!({"Identity": p.identity, "EnableAcsFederationAccess": p.enable_acs_federation_access})
 }
 
-pub async fn get_federation(State(state): State<AppState>) -> Json<Value> {
+pub async fn get_federation(State(state): State<EmulatorState>) -> Json<Value> {
     Json(federation_json(&state.tenant.snapshot()))
 }
 
@@ -85,7 +85,7 @@ pub struct SetFederation {
 
 /// `Set-CsTeamsAcsFederationConfiguration`.
 pub async fn set_federation(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     AcsJson(body): AcsJson<SetFederation>,
 ) -> Result<Json<Value>, ApiError> {
     let seed = state
@@ -113,7 +113,7 @@ pub async fn set_federation(
     Ok(Json(federation_json(&seed)))
 }
 
-pub async fn list_policies(State(state): State<AppState>) -> Json<Value> {
+pub async fn list_policies(State(state): State<EmulatorState>) -> Json<Value> {
     Json(Value::Array(
         state
             .tenant
@@ -143,7 +143,7 @@ fn tagged(identity: &str) -> String {
 
 /// `New-CsExternalAccessPolicy`.
 pub async fn new_policy(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     AcsJson(body): AcsJson<NewPolicy>,
 ) -> Result<Response, ApiError> {
     let identity = tagged(&body.identity);
@@ -173,7 +173,7 @@ pub struct SetPolicy {
 
 /// `Set-CsExternalAccessPolicy -Identity <policy>`.
 pub async fn set_policy(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     Path(identity): Path<String>,
     AcsJson(body): AcsJson<SetPolicy>,
 ) -> Result<Json<Value>, ApiError> {
@@ -192,7 +192,7 @@ pub async fn set_policy(
     Ok(Json(policy_json(&policy)))
 }
 
-pub async fn list_users(State(state): State<AppState>) -> Json<Value> {
+pub async fn list_users(State(state): State<EmulatorState>) -> Json<Value> {
     Json(Value::Array(
         state
             .tenant
@@ -205,7 +205,7 @@ pub async fn list_users(State(state): State<AppState>) -> Json<Value> {
 }
 
 pub async fn get_user(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     Path(who): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let seed = state.tenant.snapshot();
@@ -221,7 +221,7 @@ pub struct Grant {
 
 /// `Grant-CsExternalAccessPolicy -Identity <user> -PolicyName <policy>` (`null` for Global).
 pub async fn grant_policy(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     Path(who): Path<String>,
     AcsJson(body): AcsJson<Grant>,
 ) -> Result<Json<Value>, ApiError> {
@@ -248,7 +248,7 @@ pub async fn grant_policy(
 
 /// The interop verdict for a user: what the doctor would say about this emulator's resource.
 pub async fn user_interop(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     Path(who): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let seed = state.tenant.snapshot();
@@ -265,7 +265,7 @@ pub async fn user_interop(
 }
 
 /// The user, who must be allowed to talk to this resource's ACS users.
-fn acting_user(state: &AppState, who: &str) -> Result<User, ApiError> {
+fn acting_user(state: &EmulatorState, who: &str) -> Result<User, ApiError> {
     let seed = state.tenant.snapshot();
     let user = seed.user(who).ok_or_else(|| not_found(who))?.clone();
     let verdict = verdict_for(&seed, &user, &state.resource_id);
@@ -303,7 +303,7 @@ pub struct TeamsMessage {
 
 /// Sends as a Teams user; `{attachment}` in the content stands for the first attachment's id.
 pub async fn send_as_teams_user(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     Path(who): Path<String>,
     headers: HeaderMap,
     AcsJson(body): AcsJson<TeamsMessage>,
@@ -349,7 +349,7 @@ pub async fn send_as_teams_user(
 
 /// Appends a message from a Teams user, with attachments served by the emulator. Returns its id.
 pub async fn post_as(
-    state: &AppState,
+    state: &EmulatorState,
     user: &User,
     thread_id: &str,
     content: &str,
@@ -419,7 +419,7 @@ pub struct ThreadRef {
 
 /// Typing as a Teams user; the display name is blank unless given, as Teams' typing events often are.
 pub async fn type_as_teams_user(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     Path(who): Path<String>,
     AcsJson(body): AcsJson<ThreadRef>,
 ) -> Result<StatusCode, ApiError> {
@@ -468,7 +468,7 @@ pub struct ThreadQuery {
 
 /// A Teams user deletes one of their own messages.
 pub async fn delete_as_teams_user(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     Path((who, message_id)): Path<(String, String)>,
     Query(query): Query<ThreadQuery>,
 ) -> Result<StatusCode, ApiError> {
@@ -495,7 +495,7 @@ pub async fn delete_as_teams_user(
 
 /// A Teams user leaves a thread.
 pub async fn leave_as_teams_user(
-    State(state): State<AppState>,
+    State(state): State<EmulatorState>,
     Path(who): Path<String>,
     AcsJson(body): AcsJson<ThreadRef>,
 ) -> Result<StatusCode, ApiError> {
@@ -513,7 +513,7 @@ pub async fn leave_as_teams_user(
 }
 
 /// `scheme://host/` of this request, for attachment URLs.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+fn base_url(state: &EmulatorState, headers: &HeaderMap) -> String {
     match headers.get("host").and_then(|h| h.to_str().ok()) {
         Some(host) => format!("{}://{host}/", state.scheme),
         None => state.base_url.to_string(),

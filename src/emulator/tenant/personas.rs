@@ -11,7 +11,7 @@ use super::verdict_for;
 use crate::acs::chat::ChatAttachmentType;
 use crate::acs::identifier::{CommunicationIdentifier, IdentifierKind};
 use crate::acs::time::now_ms;
-use crate::emulator::AppState;
+use crate::emulator::EmulatorState;
 
 /// A message from an ACS user that personas in its thread may answer.
 #[derive(Debug, Clone)]
@@ -41,7 +41,7 @@ impl Personas {
 }
 
 /// Runs until the emulator stops: finds the personas in each trigger's thread and lets them answer.
-pub async fn run(state: AppState, mut triggers: mpsc::UnboundedReceiver<Trigger>) {
+pub async fn run(state: EmulatorState, mut triggers: mpsc::UnboundedReceiver<Trigger>) {
     while let Some(trigger) = triggers.recv().await {
         let thread = trigger.thread_id.clone();
         let participants = match state
@@ -92,7 +92,7 @@ fn escape_html(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-async fn answer(state: AppState, user: User, rule: PersonaRule, trigger: Trigger) {
+async fn answer(state: EmulatorState, user: User, rule: PersonaRule, trigger: Trigger) {
     let raw = raw_id(&user);
     let typing_for = Duration::from_millis(rule.typing_ms);
     let started = tokio::time::Instant::now();

@@ -78,6 +78,9 @@ pub struct App {
     pub display_name: String,
     #[serde(default)]
     pub kind: String,
+    /// How the app takes calls; without it, it answers after a second.
+    #[serde(default)]
+    pub call: Option<CallBehaviour>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,6 +90,67 @@ pub struct Persona {
     pub user: String,
     #[serde(default)]
     pub rules: Vec<PersonaRule>,
+    /// How the user takes calls from ACS users; without it, calls ring until the ring timeout.
+    #[serde(default)]
+    pub call: Option<CallBehaviour>,
+}
+
+/// What a Teams user (or app) does when an ACS user calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CallAnswer {
+    Accept,
+    Decline,
+    /// Let it ring until the ring timeout.
+    Ignore,
+}
+
+/// A persona's (or app's) call behaviour. The `*_after_ms` delays count from the moment it answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallBehaviour {
+    #[serde(default = "accept")]
+    pub answer: CallAnswer,
+    /// How long it rings before the answer (or the decline).
+    #[serde(default = "default_answer_ms")]
+    pub answer_after_ms: u64,
+    /// Start a Teams recording this long after answering.
+    #[serde(default)]
+    pub record_after_ms: Option<u64>,
+    /// Stop that recording this long after answering.
+    #[serde(default)]
+    pub stop_recording_after_ms: Option<u64>,
+    /// Start Teams transcription this long after answering.
+    #[serde(default)]
+    pub transcribe_after_ms: Option<u64>,
+    /// Hang up this long after answering.
+    #[serde(default)]
+    pub hang_up_after_ms: Option<u64>,
+    /// What it plays to the caller after answering (voice apps); shown by the admin API.
+    #[serde(default)]
+    pub greeting: Option<String>,
+}
+
+fn accept() -> CallAnswer {
+    CallAnswer::Accept
+}
+
+fn default_answer_ms() -> u64 {
+    1500
+}
+
+impl Default for CallBehaviour {
+    fn default() -> Self {
+        CallBehaviour {
+            answer: CallAnswer::Accept,
+            answer_after_ms: default_answer_ms(),
+            record_after_ms: None,
+            stop_recording_after_ms: None,
+            transcribe_after_ms: None,
+            hang_up_after_ms: None,
+            greeting: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -207,6 +271,13 @@ impl Seed {
         })
     }
 
+    /// An app by its id, case-insensitively.
+    pub fn app(&self, app_id: &str) -> Option<&App> {
+        self.apps
+            .iter()
+            .find(|a| a.app_id.eq_ignore_ascii_case(app_id))
+    }
+
     pub fn persona_of(&self, object_id: &str) -> Option<&Persona> {
         let user = self.user(object_id)?;
         self.personas.iter().find(|p| {
@@ -231,6 +302,38 @@ mod tests {
         assert!(seed.users.iter().any(|u| u.mode != "TeamsOnly"));
         assert!(seed.apps.iter().any(|a| a.kind == "voice"));
         assert!(seed.persona_of(&seed.users[0].object_id).is_some());
+        let answers: Vec<CallAnswer> = seed
+            .personas
+            .iter()
+            .filter_map(|p| p.call.as_ref().map(|c| c.answer))
+            .collect();
+        assert!(answers.contains(&CallAnswer::Accept) && answers.contains(&CallAnswer::Decline));
+        let app = seed.apps.iter().find(|a| a.kind == "voice").unwrap();
+        assert!(
+            app.call
+                .as_ref()
+                .and_then(|c| c.greeting.as_ref())
+                .is_some()
+        );
+        assert!(
+            seed.personas
+                .iter()
+                .any(|p| p.call.as_ref().is_some_and(|c| c.record_after_ms.is_some()))
+        );
+    }
+
+    #[test]
+    fn call_behaviour_reads_from_toml_with_defaults() {
+        let text = DEMO_SEED.to_string()
+            + "\n[[personas]]\nuser = \"lee@contoso.example\"\n[personas.call]\nanswer = \"ignore\"\n";
+        let seed = Seed::parse(&text, "t", "r").unwrap();
+        let call = seed.personas.last().unwrap().call.clone().unwrap();
+        assert_eq!(call.answer, CallAnswer::Ignore);
+        assert_eq!(call.answer_after_ms, 1500);
+        let bad = DEMO_SEED.to_string()
+            + "\n[[personas]]\nuser = \"lee@contoso.example\"\n[personas.call]\nanswer = \"maybe\"\n";
+        let e = Seed::parse(&bad, "t.toml", "r").unwrap_err().to_string();
+        assert!(e.contains("maybe"), "{e}");
     }
 
     #[test]
