@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 
-use acs_interop::app::run::{Clipboard, EventLoop};
+use acs_interop::app::run::{EventLoop, TerminalSignals};
 use acs_interop::app::state::Scroll;
 use acs_interop::app::{AppState, Effect, Msg, update};
 use acs_interop::backend::session::Target;
@@ -230,7 +230,9 @@ fn frame(c: &mut Criterion) {
 
 struct NoClipboard;
 
-impl Clipboard for NoClipboard {
+impl TerminalSignals for NoClipboard {
+    fn bell(&mut self) {}
+
     fn copy(&mut self, _: &str) {}
 }
 
@@ -261,6 +263,9 @@ async fn start_console(data: &Path, loaded: bool) -> Duration {
         target,
         feed: ChangeFeed::Socket,
         outbox_path: Some(console_dir.join("outbox.sqlite3")),
+        callbacks: acs_interop::backend::calls::CallbackSetup::Local {
+            listen: ([127, 0, 0, 1], 0).into(),
+        },
     };
     let backend = acs_interop::backend::spawn(config, command_rx, event_tx);
     let mut state = AppState::new(Keymap::default());

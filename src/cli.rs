@@ -199,6 +199,23 @@ pub struct ConsoleArgs {
     /// Log level or tracing filter; the log is console.log in the data folder.
     #[arg(long, default_value = "info", env = "ACS_INTEROP_LOG")]
     pub log_level: String,
+
+    #[command(flatten)]
+    pub callbacks: CallbackArgs,
+}
+
+/// Where Call Automation posts call events.
+#[derive(Debug, Clone, Args)]
+pub struct CallbackArgs {
+    /// The public HTTPS URL that reaches the callback listener (a tunnel such as a dev tunnel); the real
+    /// service needs one to deliver call events. Not needed for an emulator on this machine.
+    #[arg(long, value_name = "URL")]
+    pub callback_url: Option<String>,
+
+    /// Where the callback listener binds [default: 127.0.0.1 on a free port]; with --callback-url, the
+    /// address the tunnel forwards to.
+    #[arg(long, value_name = "ADDR")]
+    pub callback_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -8,6 +8,7 @@ pub mod client;
 pub mod commands;
 pub mod config;
 pub mod emulator;
+pub mod ids;
 pub mod interop;
 pub mod model;
 pub mod text;

@@ -131,6 +131,10 @@ async fn run_console(args: ConsoleArgs, utc_offset_s: i32) -> anyhow::Result<()>
         .unwrap_or_else(|| "me".to_string());
     launch(LaunchOptions {
         endpoint,
+        callbacks: acs_interop::app::launch::CallbackOptions {
+            url: args.callbacks.callback_url.clone(),
+            listen: args.callbacks.callback_listen,
+        },
         data_dir,
         config_dir,
         theme: args.theme.clone().unwrap_or_else(|| settings.theme.clone()),

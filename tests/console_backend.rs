@@ -5,88 +5,14 @@ mod support;
 
 use std::time::Duration;
 
+use acs_interop::backend::calls::CallbackSetup;
 use acs_interop::backend::outbox::{Outbox, Outgoing};
-use acs_interop::backend::session::Target;
 use acs_interop::backend::{BackendConfig, BackendEvent, ChangeFeed, Command};
 use acs_interop::model::SendState;
 use serde_json::{Value, json};
+use support::backend::{Running, my_id, start, target};
 use support::{TestEmulator, thread_path};
 use tokio::sync::mpsc;
-
-const WAIT: Duration = Duration::from_secs(10);
-
-struct Running {
-    commands: mpsc::Sender<Command>,
-    events: mpsc::Receiver<BackendEvent>,
-    seen: Vec<BackendEvent>,
-}
-
-impl Running {
-    /// Waits (bounded) for the first event that `pick` accepts; panics with what came instead.
-    async fn wait_for<T>(
-        &mut self,
-        what: &str,
-        mut pick: impl FnMut(&BackendEvent) -> Option<T>,
-    ) -> T {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
-            match tokio::time::timeout(remaining, self.events.recv()).await {
-                Ok(Some(event)) => {
-                    let picked = pick(&event);
-                    self.seen.push(event);
-                    if let Some(found) = picked {
-                        return found;
-                    }
-                }
-                Ok(None) => panic!(
-                    "the backend stopped while waiting for {what}; saw {:#?}",
-                    self.seen
-                ),
-                Err(_) => panic!("no {what} within {WAIT:?}; saw {:#?}", self.seen),
-            }
-        }
-    }
-}
-
-fn target(e: &TestEmulator, state_dir: &std::path::Path, embedded: bool) -> Target {
-    Target {
-        connection: e.emulator.connection_string().clone(),
-        ca_cert: None,
-        user_id: None,
-        embedded,
-        state_dir: Some(state_dir.to_path_buf()),
-        display_name: "Me".into(),
-    }
-}
-
-fn start(target: Target, outbox: Option<std::path::PathBuf>) -> Running {
-    let (commands, command_rx) = mpsc::channel(64);
-    let (event_tx, events) = mpsc::channel(1024);
-    acs_interop::backend::spawn(
-        BackendConfig {
-            target,
-            feed: ChangeFeed::Socket,
-            outbox_path: outbox,
-        },
-        command_rx,
-        event_tx,
-    );
-    Running {
-        commands,
-        events,
-        seen: Vec::new(),
-    }
-}
-
-async fn my_id(running: &mut Running) -> String {
-    running
-        .wait_for("Connected", |e| match e {
-            BackendEvent::Connected(c) => Some(c.me.clone()),
-            _ => None,
-        })
-        .await
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_embedded_console_starts_with_a_welcome_thread_and_keeps_its_identity() {
@@ -331,6 +257,9 @@ async fn without_a_push_channel_the_backend_polls_and_says_so() {
             target: target(&e, dir.path(), false),
             feed: ChangeFeed::Polling(Duration::from_secs(1)),
             outbox_path: None,
+            callbacks: CallbackSetup::Local {
+                listen: ([127, 0, 0, 1], 0).into(),
+            },
         },
         command_rx,
         event_tx,

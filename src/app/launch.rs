@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use super::run::{EventLoop, Exit, Osc52, TerminalGuard};
 use super::state::AppState;
 use crate::acs::connection_string::ConnectionString;
+use crate::backend::calls::CallbackSetup;
 use crate::backend::session::Target;
 use crate::backend::{BackendConfig, ChangeFeed};
 use crate::config::{Keymap, Settings, Theme};
@@ -29,10 +30,48 @@ pub enum Endpoint {
     },
 }
 
+/// Where Call Automation posts call events for this console.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallbackOptions {
+    /// The public URL (a tunnel) that reaches the listener; needed against the real service.
+    pub url: Option<String>,
+    /// Where the listener binds; loopback on a free port by default.
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+impl CallbackOptions {
+    /// How calls receive their events: locally for an emulator on this machine, through the given URL
+    /// otherwise, or not at all against the real service without one.
+    pub fn setup(&self, real_service: bool) -> anyhow::Result<CallbackSetup> {
+        let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        Ok(match (&self.url, self.listen) {
+            (Some(url), Some(listen)) => {
+                let parsed = reqwest::Url::parse(url)
+                    .with_context(|| format!("--callback-url '{url}' is not a URL"))?;
+                if !matches!(parsed.scheme(), "http" | "https") {
+                    anyhow::bail!("--callback-url must be an http(s) URL, not '{url}'");
+                }
+                CallbackSetup::Public {
+                    url: url.clone(),
+                    listen,
+                }
+            }
+            (Some(_), None) => anyhow::bail!(
+                "--callback-url needs --callback-listen ADDR: the address your tunnel forwards to (e.g. 127.0.0.1:8790)"
+            ),
+            (None, listen) if !real_service => CallbackSetup::Local {
+                listen: listen.unwrap_or(loopback),
+            },
+            (None, _) => CallbackSetup::Missing,
+        })
+    }
+}
+
 /// Everything the console needs to start.
 #[derive(Debug, Clone)]
 pub struct LaunchOptions {
     pub endpoint: Endpoint,
+    pub callbacks: CallbackOptions,
     /// The data folder, or `None` to keep nothing.
     pub data_dir: Option<PathBuf>,
     pub config_dir: Option<PathBuf>,
@@ -71,7 +110,7 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
     if let Some(dir) = &console_dir {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let (emulator, target, feed) = match &options.endpoint {
+    let (emulator, target, feed, callbacks) = match &options.endpoint {
         Endpoint::Embedded => {
             let storage = match &options.data_dir {
                 // Apart from the standalone emulator's folder: two processes must not share one store.
@@ -93,7 +132,8 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
                 state_dir: console_dir.clone(),
                 display_name: options.display_name.clone(),
             };
-            (Some(emulator), target, ChangeFeed::Socket)
+            let callbacks = options.callbacks.setup(false)?;
+            (Some(emulator), target, ChangeFeed::Socket, callbacks)
         }
         Endpoint::Service {
             connection,
@@ -101,7 +141,8 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
             ca_cert,
         } => {
             // A standalone emulator has the realtime socket; the real service's push channel is not public.
-            let feed = if connection.host().ends_with(".communication.azure.com") {
+            let real_service = connection.host().ends_with(".communication.azure.com");
+            let feed = if real_service {
                 ChangeFeed::Polling(Duration::from_secs(options.settings.poll_interval_secs))
             } else {
                 ChangeFeed::Socket
@@ -114,7 +155,8 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
                 state_dir: console_dir.clone(),
                 display_name: options.display_name.clone(),
             };
-            (None, target, feed)
+            let callbacks = options.callbacks.setup(real_service)?;
+            (None, target, feed, callbacks)
         }
     };
 
@@ -125,6 +167,7 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
             target,
             feed,
             outbox_path: console_dir.as_ref().map(|d| d.join("outbox.sqlite3")),
+            callbacks,
         },
         command_rx,
         event_tx,
@@ -133,6 +176,7 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
     let mut state = AppState::new(keymap);
     state.utc_offset_s = options.utc_offset_s;
     state.client_id_prefix = format!("{:x}", crate::acs::time::now_ms());
+    state.bell_on_recording = options.settings.bell_on_recording;
 
     let exit = {
         let guard = TerminalGuard::enter().context("cannot set up the terminal")?;

@@ -1,5 +1,6 @@
 //! The console: state, messages, the pure `update`, and the event loop that runs them.
 
+pub mod call;
 pub mod compliance;
 pub mod launch;
 pub mod msg;

@@ -23,5 +23,7 @@ pub enum Effect {
     Command(Command),
     /// Put text on the clipboard with OSC 52, which works over SSH.
     Copy(String),
+    /// Ring the terminal bell (recording or transcription started).
+    Bell,
     Quit,
 }

@@ -27,12 +27,13 @@ pub enum Exit {
     Stopped,
 }
 
-/// Where copied text goes: OSC 52 on a real terminal, a buffer in tests.
-pub trait Clipboard {
+/// What reaches the terminal besides frames: copied text (OSC 52) and the bell; a buffer in tests.
+pub trait TerminalSignals {
     fn copy(&mut self, text: &str);
+    fn bell(&mut self);
 }
 
-pub struct EventLoop<B: Backend, C: Clipboard> {
+pub struct EventLoop<B: Backend, C: TerminalSignals> {
     pub terminal: Terminal<B>,
     pub state: AppState,
     pub theme: Theme,
@@ -55,7 +56,7 @@ fn to_msg(event: Event) -> Option<Msg> {
     }
 }
 
-impl<B: Backend, C: Clipboard> EventLoop<B, C> {
+impl<B: Backend, C: TerminalSignals> EventLoop<B, C> {
     /// Runs until the user quits, the input ends or `stop` resolves.
     pub async fn run<S, F>(&mut self, mut input: S, stop: F) -> std::io::Result<Exit>
     where
@@ -114,6 +115,7 @@ impl<B: Backend, C: Clipboard> EventLoop<B, C> {
                             }
                         }
                         Effect::Copy(text) => self.clipboard.copy(&text),
+                        Effect::Bell => self.clipboard.bell(),
                         Effect::Quit => {
                             let _ = self.commands.send(Command::Shutdown).await;
                             return Ok(Exit::Quit);
@@ -136,16 +138,26 @@ impl<B: Backend, C: Clipboard> EventLoop<B, C> {
     }
 }
 
-/// What a tick can change: expired typing indicators and notices.
-fn tick_fingerprint(state: &AppState) -> (usize, bool) {
+/// What a tick can change: expired typing indicators and notices, the call's clock and an ended call
+/// leaving the call bar.
+fn tick_fingerprint(state: &AppState) -> (usize, bool, Option<String>) {
     let typing = state.views.values().map(|v| v.typing.len()).sum();
-    (typing, state.notice.is_some())
+    let call = state.call.as_ref().map(|c| c.state_text(state.now_ms));
+    (typing, state.notice.is_some(), call)
 }
 
-/// Puts text on the terminal's clipboard with OSC 52; works over SSH where the terminal allows it.
+/// The real terminal: text to the clipboard with OSC 52 (works over SSH where the terminal allows
+/// it), and the BEL character.
 pub struct Osc52;
 
-impl Clipboard for Osc52 {
+impl TerminalSignals for Osc52 {
+    fn bell(&mut self) {
+        use std::io::Write;
+        let mut out = std::io::stdout();
+        let _ = out.write_all(b"\x07");
+        let _ = out.flush();
+    }
+
     fn copy(&mut self, text: &str) {
         use base64::Engine;
         use std::io::Write;

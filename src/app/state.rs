@@ -196,6 +196,12 @@ pub struct AppState {
     pub notice_until_ms: i64,
     /// Emulator only: the Teams user (object id, name) the composer speaks as, for demos of both sides.
     pub speaking_as: Option<(String, SafeText)>,
+    /// The call, while it lasts and for a while after.
+    pub call: Option<super::call::CallView>,
+    /// The recording and transcription notice.
+    pub compliance: super::compliance::Compliance,
+    /// Ring the terminal bell when recording or transcription starts.
+    pub bell_on_recording: bool,
 }
 
 impl AppState {
@@ -221,6 +227,9 @@ impl AppState {
             sends: 0,
             notice_until_ms: 0,
             speaking_as: None,
+            call: None,
+            compliance: Default::default(),
+            bell_on_recording: true,
         }
     }
 

@@ -1,6 +1,8 @@
 //! The backend task between the console and ACS: `Command` in, `BackendEvent` out. It owns the client,
 //! the outbox and the realtime connection (or the polling); the console never waits on the network.
 
+mod call_news;
+pub mod calls;
 mod convert;
 pub mod outbox;
 pub mod protocol;
@@ -23,6 +25,7 @@ use crate::acs::chat::{ChatParticipant, UpdateChatMessageRequest};
 use crate::acs::identifier::CommunicationIdentifier;
 use crate::client::ChatClient;
 use crate::model::{Connection, RealtimeState, SafeText};
+use calls::{CallbackAuthority, CallbackSetup, Calls};
 use convert::failure;
 use outbox::{Outbox, Outgoing};
 use sender::Senders;
@@ -50,6 +53,10 @@ pub struct Ctx {
     pub started_ms: i64,
     /// The emulator's Teams admin API; `None` against the real service.
     pub teams_admin: Option<crate::client::TeamsAdminClient>,
+    /// The HTTP client the other clients share.
+    pub http: reqwest::Client,
+    /// The call in progress.
+    pub calls: Calls,
 }
 
 impl Ctx {
@@ -77,6 +84,8 @@ pub struct BackendConfig {
     pub feed: ChangeFeed,
     /// The outbox database; `None` keeps it in memory.
     pub outbox_path: Option<PathBuf>,
+    /// Where call events are received.
+    pub callbacks: CallbackSetup,
 }
 
 /// Starts the backend: it connects, loads, and then serves commands until `Shutdown`.
@@ -118,6 +127,7 @@ pub fn spawn(
             session,
             config.target,
             config.feed,
+            config.callbacks,
             outbox,
             commands,
             events,
@@ -130,10 +140,24 @@ async fn run(
     session: Session,
     target: Target,
     feed: ChangeFeed,
+    callbacks: CallbackSetup,
     outbox: Outbox,
     mut commands: mpsc::Receiver<Command>,
     events: mpsc::Sender<BackendEvent>,
 ) {
+    // Callback tokens are signed with keys the endpoint publishes: the emulator's own, or the service's.
+    let authority = if session::is_emulator(&target) {
+        target.connection.endpoint.clone()
+    } else {
+        crate::client::callbacks::SERVICE_CALLBACK_AUTHORITY.to_string()
+    };
+    let (call_events_tx, mut call_events) = mpsc::channel(256);
+    let calls = Calls::new(
+        crate::client::CallAutomationClient::new(session.identity.signed().clone()),
+        callbacks,
+        CallbackAuthority(authority),
+        call_events_tx,
+    );
     let ctx = Arc::new(Ctx {
         chat: session.chat.clone(),
         me: session.me.clone(),
@@ -143,6 +167,8 @@ async fn run(
         cursors: Mutex::new(HashMap::new()),
         started_ms: crate::acs::time::now_ms(),
         teams_admin: session.teams_admin.clone(),
+        http: session.http.clone(),
+        calls,
     });
     ctx.emit(BackendEvent::Connected(Connection {
         endpoint_label: session.endpoint_label.clone(),
@@ -205,6 +231,10 @@ async fn run(
                 Some(update) => realtime::apply(&ctx, update).await,
                 None => updates_open = false,
             },
+            Some(verified) = call_events.recv() => {
+                let ctx = ctx.clone();
+                ctx.calls.on_event(&ctx, verified).await;
+            },
             _ = poll.tick(), if matches!(feed, ChangeFeed::Polling(_)) => {
                 let now = time::OffsetDateTime::now_utc();
                 sync::poll(&ctx, open.as_deref(), last_poll).await;
@@ -213,6 +243,7 @@ async fn run(
         }
     }
     let _ = cancel_tx.send(true);
+    ctx.calls.shutdown().await;
 }
 
 async fn initial_load(ctx: &Arc<Ctx>, session: &Session, target: &Target) {
@@ -443,6 +474,26 @@ async fn act(ctx: &Arc<Ctx>, command: Command) {
         }
         Command::TypeAsTeams { thread_id, who } => {
             teams::type_as(ctx, &thread_id, &who).await;
+            Ok(())
+        }
+        Command::PlaceCall { thread_id, target } => {
+            ctx.calls.place(ctx, thread_id, &target).await;
+            Ok(())
+        }
+        Command::HangUp => {
+            ctx.calls.hang_up(ctx).await;
+            Ok(())
+        }
+        Command::MuteInCall { participant } => {
+            ctx.calls.mute(ctx, &participant).await;
+            Ok(())
+        }
+        Command::AddToCall { participant } => {
+            ctx.calls.add(ctx, &participant).await;
+            Ok(())
+        }
+        Command::RecordCall => {
+            ctx.calls.record(ctx).await;
             Ok(())
         }
         Command::OpenThread { .. }

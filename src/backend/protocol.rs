@@ -1,6 +1,7 @@
 //! The channel protocol between the console and its backend task: `Command` in, `BackendEvent` out.
 //! Both carry owned data; errors are events.
 
+use crate::model::call::CallNews;
 use crate::model::{
     Connection, Message, Participant, ReadReceipt, RealtimeState, SafeText, SendState,
     ThreadSummary,
@@ -76,6 +77,21 @@ pub enum Command {
         thread_id: String,
         who: String,
     },
+    /// Call `target` (a raw id, or a UPN on the emulator) from the console's identity.
+    PlaceCall {
+        thread_id: Option<String>,
+        target: String,
+    },
+    HangUp,
+    /// Mute an ACS user in the call.
+    MuteInCall {
+        participant: String,
+    },
+    AddToCall {
+        participant: String,
+    },
+    /// Start the application's recording of the call, or stop it.
+    RecordCall,
     Shutdown,
 }
 
@@ -128,4 +144,6 @@ pub enum BackendEvent {
     Notice(SafeText),
     /// The composer now speaks as this Teams user (object id, name), or as oneself.
     SpeakingAs(Option<(String, SafeText)>),
+    /// News about the console's call.
+    Call(CallNews),
 }

@@ -29,6 +29,8 @@ pub struct Target {
 /// A connected session.
 #[derive(Clone)]
 pub struct Session {
+    /// The HTTP client every other client here shares (it trusts `--ca-cert`).
+    pub http: reqwest::Client,
     pub chat: ChatClient,
     pub identity: IdentityClient,
     pub me: String,
@@ -147,7 +149,7 @@ pub async fn open(target: &Target) -> Result<Session, SessionError> {
         Err(e) => return Err(e.into()),
     };
     let me = tokens.user_id().to_string();
-    let chat = ChatClient::new(http, &target.connection.endpoint, tokens)?;
+    let chat = ChatClient::new(http.clone(), &target.connection.endpoint, tokens)?;
     let endpoint_label = if target.embedded {
         "emulator".to_string()
     } else {
@@ -161,6 +163,7 @@ pub async fn open(target: &Target) -> Result<Session, SessionError> {
     let teams_admin =
         is_emulator(target).then(|| crate::client::TeamsAdminClient::new(identity.clone()));
     Ok(Session {
+        http,
         chat,
         teams_admin,
         identity,

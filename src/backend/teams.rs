@@ -6,7 +6,9 @@ use crate::acs::CommunicationError;
 use crate::acs::identifier::{CommunicationIdentifier, IdentifierKind};
 use crate::backend::BackendEvent;
 use crate::client::TeamsAdminClient;
-use crate::interop::{evaluate, explain_refusal_code, explain_refused_participant};
+use crate::interop::{
+    Verdict, evaluate, explain_refusal_code, explain_refused_call, explain_refused_participant,
+};
 use crate::model::SafeText;
 
 type Explanation = (SafeText, SafeText);
@@ -90,7 +92,11 @@ pub async fn explain_refusal(ctx: &Ctx, refused: &CommunicationError) -> Explana
     explained(what, fix)
 }
 
-async fn explain_from_tenant(admin: &TeamsAdminClient, object_id: &str) -> Option<Explanation> {
+/// The interop rules' verdict on a Teams user of the emulator's tenant, with the user.
+async fn tenant_verdict(
+    admin: &TeamsAdminClient,
+    object_id: &str,
+) -> Option<(Verdict, crate::interop::TeamsUser)> {
     let federation = admin.federation().await.ok()?;
     let policies = admin.policies().await.ok()?;
     let user = admin.user(object_id).await.ok()?;
@@ -101,7 +107,14 @@ async fn explain_from_tenant(admin: &TeamsAdminClient, object_id: &str) -> Optio
         &user.to_string(),
     )
     .ok()?;
-    let verdict = evaluate(&config, &policies, &teams_user, &resource_id);
+    Some((
+        evaluate(&config, &policies, &teams_user, &resource_id),
+        teams_user,
+    ))
+}
+
+async fn explain_from_tenant(admin: &TeamsAdminClient, object_id: &str) -> Option<Explanation> {
+    let (verdict, teams_user) = tenant_verdict(admin, object_id).await?;
     let (what, fix) = explain_refused_participant(&verdict)?;
     Some(explained(
         format!(
@@ -110,6 +123,29 @@ async fn explain_from_tenant(admin: &TeamsAdminClient, object_id: &str) -> Optio
         ),
         fix,
     ))
+}
+
+/// Why a call to `target` was refused (the service's `reason`), and what fixes it: the doctor's rule and
+/// PowerShell on the emulator, the service's words and the doctor's name elsewhere.
+pub async fn explain_call_refusal(ctx: &Ctx, target: &str, reason: &str) -> Explanation {
+    if let (CommunicationIdentifier::MicrosoftTeamsUser { user_id, .. }, Some(admin)) = (
+        CommunicationIdentifier::from_raw_id(target),
+        &ctx.teams_admin,
+    ) && let Some((verdict, user)) = tenant_verdict(admin, &user_id).await
+        && let Some((what, fix)) = explain_refused_call(&verdict)
+    {
+        return explained(
+            format!(
+                "The call to {} ({}) was {what}",
+                user.display_name, user.user_principal_name
+            ),
+            fix,
+        );
+    }
+    explained(
+        format!("The call to {target} was refused: {reason}"),
+        "A Teams admin must allow this ACS resource for the user (run `acs-interop doctor` on their exports for the exact PowerShell); calls also need the user in TeamsOnly mode.",
+    )
 }
 
 /// Emulator only: checks the Teams user and tells the console to speak as them.

@@ -7,6 +7,8 @@
 //!
 //! Secrets (access keys, tokens) never appear in errors or `Debug` output.
 
+pub mod callbacks;
+pub mod calling;
 pub mod chat;
 pub mod http;
 pub mod identity;
@@ -16,6 +18,7 @@ pub mod signed;
 pub mod teams_admin;
 pub mod token;
 
+pub use calling::CallAutomationClient;
 pub use chat::{CHAT_API_VERSION, ChatClient, MessagesQuery};
 pub use http::{build_http_client, load_ca_certificates, tls_client_config};
 pub use identity::{AccessToken, IDENTITY_API_VERSION, IdentityClient};

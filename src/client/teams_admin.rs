@@ -210,4 +210,35 @@ impl TeamsAdminClient {
         .await
         .map(|_| ())
     }
+
+    /// The live calls, with their parties, recording and transcription.
+    pub async fn calls(&self) -> Result<Value> {
+        self.json(Method::GET, "emulator/teams/calls", None).await
+    }
+
+    /// Acts as the Teams user in their live call: `recording` / `transcription` (`{"active": bool}`),
+    /// `hold` (`{"onHold": bool}`), `hangup`, `transfer` / `forward` (`{"target": rawId}`).
+    pub async fn call_action(&self, who: &str, action: &str, body: &Value) -> Result<Value> {
+        self.json(
+            Method::POST,
+            &format!(
+                "emulator/teams/users/{}/call/{}",
+                segment(who),
+                segment(action)
+            ),
+            Some(body),
+        )
+        .await
+    }
+
+    /// The Teams user tries to call `target` (refused for ACS users, with the rule).
+    pub async fn start_call(&self, who: &str, target: &str) -> Result<Value> {
+        let body = json!({"target": target});
+        self.json(
+            Method::POST,
+            &format!("emulator/teams/users/{}/calls", segment(who)),
+            Some(&body),
+        )
+        .await
+    }
 }

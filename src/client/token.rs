@@ -130,6 +130,17 @@ impl TokenSource {
         self.inner.current.lock().await.expires_on
     }
 
+    /// The immutable id of the ACS resource the token was issued by (its `resourceId` claim): the
+    /// audience of the resource's Call Automation callback tokens.
+    pub async fn resource_id(&self) -> Result<String> {
+        let token = self.inner.current.lock().await.token.clone();
+        unverified_claims(&token)?
+            .get("resourceId")
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| ClientError::Config("the access token has no resourceId claim".into()))
+    }
+
     /// A token that is good for at least [`REFRESH_MARGIN`] where this source can refresh, or at all
     /// where it cannot.
     pub async fn token(&self) -> Result<String> {

@@ -31,6 +31,8 @@ pub enum Action {
     EditLast,
     HistoryPrevious,
     HistoryNext,
+    /// Close the recording notice once what it reports has stopped.
+    DismissBanner,
 }
 
 /// A key with its modifiers, as written in config (`ctrl-c`, `alt-enter`, `pageup`, `?`).
@@ -135,6 +137,7 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::EditLast, &["up"]),
     (Action::HistoryPrevious, &["ctrl-p"]),
     (Action::HistoryNext, &["ctrl-n"]),
+    (Action::DismissBanner, &["x"]),
 ];
 
 /// Actions that belong to the composer; the others belong to the panes.

@@ -8,6 +8,8 @@
 //! [keys]                      # action = key or [keys]; replaces that action's defaults
 //! quit = ["ctrl-q"]
 //!
+//! bell_on_recording = true   # ring the bell once when a call starts being recorded or transcribed
+//!
 //! [profiles.prod]
 //! connection_string = "endpoint=https://<resource>.communication.azure.com/;accesskey=..."
 //! user_id = "8:acs:..."       # optional: look at threads as this existing identity
@@ -33,6 +35,13 @@ pub struct Settings {
     pub keys: HashMap<Action, KeyList>,
     #[serde(default)]
     pub profiles: HashMap<String, Profile>,
+    /// Ring the terminal bell once when recording or transcription starts in a call.
+    #[serde(default = "ring_the_bell")]
+    pub bell_on_recording: bool,
+}
+
+fn ring_the_bell() -> bool {
+    true
 }
 
 /// One key or a list of keys.
@@ -89,6 +98,7 @@ impl Default for Settings {
             default_profile: None,
             keys: HashMap::new(),
             profiles: HashMap::new(),
+            bell_on_recording: true,
         }
     }
 }

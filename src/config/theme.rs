@@ -91,6 +91,8 @@ theme_roles!(
     error,
     badge_teams,
     hint,
+    banner,
+    call_bar,
 );
 
 #[derive(Debug, Deserialize)]
@@ -168,6 +170,11 @@ impl Theme {
         self.status_warn = self.status_warn.add_modifier(Modifier::REVERSED);
         self.mention = self.mention.add_modifier(Modifier::REVERSED);
         self.border_focused = self.border_focused.add_modifier(Modifier::BOLD);
+        // The recording notice must stand out on any terminal.
+        self.banner = self
+            .banner
+            .add_modifier(Modifier::BOLD | Modifier::REVERSED);
+        self.call_bar = self.call_bar.add_modifier(Modifier::REVERSED);
         self
     }
 }
@@ -212,6 +219,8 @@ mod tests {
             assert_ne!(theme.selection, Style::default(), "{name} selection");
             assert_ne!(theme.failed, Style::default(), "{name} failed");
             assert_ne!(theme.unread, Style::default(), "{name} unread");
+            assert_ne!(theme.banner, Style::default(), "{name} banner");
+            assert_ne!(theme.call_bar, Style::default(), "{name} call bar");
         }
     }
 
@@ -222,6 +231,11 @@ mod tests {
         assert_eq!(mono.selection.bg, None);
         assert!(mono.selection.add_modifier.contains(Modifier::REVERSED));
         assert!(mono.failed.add_modifier.contains(Modifier::BOLD));
+        assert!(
+            mono.banner
+                .add_modifier
+                .contains(Modifier::BOLD | Modifier::REVERSED)
+        );
     }
 
     #[test]

@@ -88,7 +88,7 @@ pub fn mint_token(
 
 /// A new ACS user id in this resource.
 fn new_user_id(resource_id: &str) -> String {
-    format!("8:acs:{resource_id}_{}", super::ids::uuid_v4())
+    format!("8:acs:{resource_id}_{}", crate::ids::uuid_v4())
 }
 
 pub async fn create(

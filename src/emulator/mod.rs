@@ -7,7 +7,6 @@ mod chat;
 mod error;
 mod extract;
 mod identity;
-mod ids;
 mod paging;
 mod realtime;
 mod store;
@@ -34,6 +33,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::acs::connection_string::ConnectionString;
+use crate::ids;
 use calling::delivery::{self, Deliveries};
 use calling::signing::CallbackKeys;
 use realtime::Hub;

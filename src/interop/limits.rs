@@ -173,6 +173,26 @@ pub fn explain_refused_participant(verdict: &Verdict) -> Option<(String, String)
     Some((what, fix))
 }
 
+/// `(what, fix)` for the error bar when a call to a Teams user was refused; `None` when the verdict lets
+/// ACS users call them. Like [`explain_refused_participant`], but the TeamsOnly rule counts too.
+pub fn explain_refused_call(verdict: &Verdict) -> Option<(String, String)> {
+    if verdict.calls_enabled {
+        return None;
+    }
+    let what = match verdict.reasons.first() {
+        Some(reason) if reason.blocks_chat() => {
+            format!("refused: {reason} (seed table row {})", verdict.table_row)
+        }
+        Some(reason) => format!("refused: {reason}"),
+        None => format!("refused by seed table row {}", verdict.table_row),
+    };
+    let fix = match verdict.fixes.first() {
+        Some(fix) => format!("a Teams admin can run: {}", fix.powershell),
+        None => "a Teams admin must enable ACS federation for this user".to_string(),
+    };
+    Some((what, fix))
+}
+
 /// `(what, fix)` for an `invalidParticipants` entry when only its code is known (no tenant facts), e.g.
 /// against the real service. `who` names the participant.
 pub fn explain_refusal_code(code: &str, who: &str) -> (String, String) {
@@ -237,6 +257,32 @@ mod tests {
         );
         assert!(!what.contains('\n') && !fix.contains('\n'));
         assert_eq!(explain_refused_participant(&verdict(None)), None);
+    }
+
+    #[test]
+    fn a_refused_call_names_the_teams_only_rule_too() {
+        let mut v = verdict(None);
+        assert_eq!(explain_refused_call(&v), None);
+        let user = TeamsUser {
+            object_id: "oid".into(),
+            user_principal_name: "lee@contoso.com".into(),
+            display_name: String::new(),
+            external_access_policy: None,
+            teams_upgrade_effective_mode: CoexistenceMode::parse("Islands"),
+        };
+        let config = FederationConfiguration {
+            enable_acs_users: true,
+            allowed_acs_resources: vec!["r".into()],
+        };
+        let policies = [ExternalAccessPolicy {
+            identity: "Global".into(),
+            enable_acs_federation_access: true,
+        }];
+        v = evaluate(&config, &policies, &user, "r");
+        let (what, fix) = explain_refused_call(&v).unwrap();
+        assert!(what.contains("TeamsOnly"), "{what}");
+        assert!(fix.contains("Grant-CsTeamsUpgradePolicy"), "{fix}");
+        assert_eq!(explain_refused_participant(&v), None);
     }
 
     #[test]

@@ -13,7 +13,10 @@ pub mod model;
 pub mod rules;
 
 pub use fixes::Fix;
-pub use limits::{ACS_TO_TEAMS_LIMITS, Limit, explain_refusal_code, explain_refused_participant};
+pub use limits::{
+    ACS_TO_TEAMS_LIMITS, Limit, explain_refusal_code, explain_refused_call,
+    explain_refused_participant,
+};
 pub use model::{
     CoexistenceMode, ExternalAccessPolicy, FederationConfiguration, ModelError, TeamsUser,
 };

@@ -78,9 +78,19 @@ pub struct ThreadSummary {
 pub enum MessageKind {
     Text,
     Html,
-    TopicUpdated { topic: SafeText },
-    ParticipantAdded { names: Vec<SafeText> },
-    ParticipantRemoved { names: Vec<SafeText> },
+    TopicUpdated {
+        topic: SafeText,
+    },
+    ParticipantAdded {
+        names: Vec<SafeText>,
+    },
+    ParticipantRemoved {
+        names: Vec<SafeText>,
+    },
+    /// A line this console adds about its call (recording started, and by whom); never sent.
+    CallNotice {
+        text: SafeText,
+    },
 }
 
 impl MessageKind {

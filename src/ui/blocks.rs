@@ -123,6 +123,7 @@ fn system_text(message: &Message) -> String {
         MessageKind::TopicUpdated { topic } => format!("topic set to \u{201c}{topic}\u{201d}"),
         MessageKind::ParticipantAdded { names } => format!("{} joined", who(names)),
         MessageKind::ParticipantRemoved { names } => format!("{} left", who(names)),
+        MessageKind::CallNotice { text } => text.to_string(),
         _ => String::new(),
     }
 }

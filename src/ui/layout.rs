@@ -5,6 +5,8 @@ use ratatui::layout::Rect;
 /// The panes' rectangles; folded panes are `None`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Panes {
+    /// Across the top, above every pane: the recording notice and the call bar.
+    pub top: Option<Rect>,
     pub threads: Option<Rect>,
     pub messages: Rect,
     pub typing: Rect,
@@ -24,10 +26,18 @@ const PARTICIPANTS_WIDTH: u16 = 28;
 /// The most lines the error bar takes.
 pub const MAX_ERROR_LINES: u16 = 4;
 
-/// Lays out `area`; `composer_lines` is how many lines the composer holds (it grows up to 5) and
+/// Lays out `area`; `top_lines` is what the recording notice and the call bar need (they come first,
+/// whatever the size), `composer_lines` how many lines the composer holds (it grows up to 5) and
 /// `error_lines` how many the error bar needs (0 when there is no error).
-pub fn panes(area: Rect, composer_lines: u16, error_lines: u16) -> Panes {
+pub fn panes(area: Rect, top_lines: u16, composer_lines: u16, error_lines: u16) -> Panes {
     let status_h = 1.min(area.height);
+    let top_h = top_lines.min(area.height.saturating_sub(status_h));
+    let top = (top_h > 0).then(|| Rect::new(area.x, area.y, area.width, top_h));
+    let area = Rect {
+        y: area.y + top_h,
+        height: area.height - top_h,
+        ..area
+    };
     // A short terminal keeps one line of the error, a tiny one none.
     let error_h = if area.height > 6 + error_lines {
         error_lines.min(MAX_ERROR_LINES)
@@ -96,6 +106,7 @@ pub fn panes(area: Rect, composer_lines: u16, error_lines: u16) -> Panes {
         ..t
     });
     Panes {
+        top,
         threads,
         messages,
         typing,
@@ -135,7 +146,7 @@ mod tests {
     #[test]
     fn at_80_by_24_participants_fold_and_the_rest_fits() {
         let area = Rect::new(0, 0, 80, 24);
-        let p = panes(area, 1, 1);
+        let p = panes(area, 0, 1, 1);
         assert!(p.participants.is_none());
         assert!(p.threads.is_some());
         assert!(
@@ -150,7 +161,7 @@ mod tests {
 
     #[test]
     fn at_120_by_40_every_pane_shows() {
-        let p = panes(Rect::new(0, 0, 120, 40), 3, 0);
+        let p = panes(Rect::new(0, 0, 120, 40), 0, 3, 0);
         assert!(p.participants.is_some() && p.threads.is_some() && p.error.is_none());
         assert_eq!(p.composer.height, 5);
     }
@@ -160,8 +171,12 @@ mod tests {
         for w in 0..130 {
             for h in 0..45 {
                 let area = Rect::new(0, 0, w, h);
-                let p = panes(area, 9, 3);
+                let p = panes(area, 2, 9, 3);
+                if h > 1 {
+                    assert!(p.top.is_some(), "{w}x{h}: the notice always has a row");
+                }
                 for r in [
+                    p.top,
                     Some(p.messages),
                     Some(p.typing),
                     Some(p.composer),

@@ -1,6 +1,8 @@
 //! Pure view functions: `view(&AppState, &Theme, &mut Frame)` draws the console, one file per pane.
 
+mod banner;
 pub mod blocks;
+mod call_bar;
 mod composer;
 pub mod layout;
 mod messages;
@@ -17,13 +19,47 @@ use crate::app::state::{AppState, Focus, Overlay};
 use crate::config::Theme;
 use crate::text::TextStyle;
 
+/// Where everything goes in `area` for the state as it is: the notice and the call bar first.
+pub fn layout_of(state: &AppState, area: ratatui::layout::Rect) -> layout::Panes {
+    let top = banner::rows(state, area) + call_bar::rows(state);
+    let composer_lines = state.composer.textarea.lines().len() as u16;
+    let error_lines = status::error_lines(state, area.width).len() as u16;
+    layout::panes(area, top, composer_lines, error_lines)
+}
+
+/// The layout for the terminal size the state knows (for `update`: scrolling and mouse hits).
+pub fn current_layout(state: &AppState) -> layout::Panes {
+    layout_of(
+        state,
+        ratatui::layout::Rect::new(0, 0, state.size.0, state.size.1),
+    )
+}
+
 /// Draws the whole console. Reads the state; never changes it.
 pub fn view(state: &AppState, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
     frame.render_widget(Block::default().style(theme.base), area);
-    let composer_lines = state.composer.textarea.lines().len() as u16;
-    let error_lines = status::error_lines(state, area.width).len() as u16;
-    let panes = layout::panes(area, composer_lines, error_lines);
+    let panes = layout_of(state, area);
+    if let Some(top) = panes.top {
+        let banner_rows = banner::rows(state, area).min(top.height);
+        let (notice, bar) = (
+            ratatui::layout::Rect {
+                height: banner_rows,
+                ..top
+            },
+            ratatui::layout::Rect {
+                y: top.y + banner_rows,
+                height: top.height - banner_rows,
+                ..top
+            },
+        );
+        if notice.height > 0 {
+            banner::draw(state, theme, frame, notice);
+        }
+        if bar.height > 0 {
+            call_bar::draw(state, theme, frame, bar);
+        }
+    }
     if let Some(rect) = panes.threads {
         threads::draw(state, theme, frame, rect);
     }

@@ -44,6 +44,10 @@ pub fn draw_help(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect)
         (key(Action::Bottom), "jump to the newest message"),
         (key(Action::Copy), "copy the message (OSC 52)"),
         (key(Action::Retry), "retry failed sends"),
+        (
+            key(Action::DismissBanner),
+            "close the recording notice (once stopped)",
+        ),
         ("Ctrl+C".into(), "quit"),
     ];
     let mut lines = vec![Line::styled("Keys", theme.title)];

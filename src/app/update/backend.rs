@@ -1,6 +1,6 @@
 //! Applying what the backend reports.
 
-use super::{TYPING_SHOWN_MS, fail, notify, scroll};
+use super::{TYPING_SHOWN_MS, calls, fail, notify, scroll};
 use crate::app::msg::Effect;
 use crate::app::state::{AppState, ErrorBar, Focus, Typist};
 use crate::backend::{BackendEvent, Command};
@@ -187,6 +187,7 @@ pub fn on_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
             state.speaking_as = who;
             notify(state, &notice);
         }
+        BackendEvent::Call(news) => effects.extend(calls::on_news(state, news)),
     }
     effects
 }

@@ -9,7 +9,7 @@ use crate::app::state::{AppState, CommandLine, Confirmation, Focus, Overlay};
 use crate::backend::Command;
 
 /// The commands, with their arguments, for completion and help.
-pub const COMMANDS: [(&str, &str); 12] = [
+pub const COMMANDS: [(&str, &str); 18] = [
     ("new", "<topic> [participant ...]  start a thread"),
     ("add", "<participant>  add someone to this thread"),
     ("remove", "<participant>  remove someone from this thread"),
@@ -26,6 +26,15 @@ pub const COMMANDS: [(&str, &str); 12] = [
         "as",
         "<teams user> | me  emulator: write as a Teams user, or as yourself",
     ),
+    (
+        "call",
+        "[participant]  call (default: the thread's Teams user)",
+    ),
+    ("hangup", "end the call"),
+    ("mute", "<participant>  mute an ACS user in the call"),
+    ("add-to-call", "<participant>  invite someone into the call"),
+    ("record", "start or stop this app's recording of the call"),
+    ("dismiss", "close the recording notice once it has stopped"),
     ("help", "show the keys and commands"),
     ("quit", "leave"),
 ];
@@ -109,6 +118,7 @@ fn known_people(state: &AppState) -> Vec<(String, String)> {
         .values()
         .flat_map(|v| v.participants.iter())
         .map(|p| (p.name.as_str().to_string(), p.raw_id.clone()))
+        .chain(super::calls::members(state))
         .collect();
     people.sort();
     people.dedup();
@@ -275,6 +285,48 @@ fn execute(state: &mut AppState, input: &str) -> Vec<Effect> {
             Vec::new()
         }
         "retry" => retry_failed(state),
+        "call" => {
+            let target = match args.first() {
+                Some(who) => match resolve_person(state, who) {
+                    Ok(raw) => Some(raw),
+                    Err(e) => {
+                        fail(state, &e, PERSON_FIX);
+                        return Vec::new();
+                    }
+                },
+                None => None,
+            };
+            super::calls::call(state, target)
+        }
+        "hangup" | "hang-up" => super::calls::in_call(state, Command::HangUp),
+        "record" => super::calls::in_call(state, Command::RecordCall),
+        "mute" | "add-to-call" => {
+            let Some(who) = args.first() else {
+                fail(
+                    state,
+                    &format!(":{name} needs a participant."),
+                    "Give a raw id, a UPN on the emulator, or the name of someone in the call.",
+                );
+                return Vec::new();
+            };
+            let participant = match resolve_person(state, who) {
+                Ok(raw) => raw,
+                Err(e) => {
+                    fail(state, &e, PERSON_FIX);
+                    return Vec::new();
+                }
+            };
+            let command = if name == "mute" {
+                Command::MuteInCall { participant }
+            } else {
+                Command::AddToCall { participant }
+            };
+            super::calls::in_call(state, command)
+        }
+        "dismiss" => {
+            super::calls::dismiss_banner(state);
+            Vec::new()
+        }
         "as" => match args.first().map(String::as_str) {
             None => {
                 fail(

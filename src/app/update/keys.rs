@@ -96,6 +96,7 @@ fn on_pane_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
         }
         Action::Copy => return copy_selected(state),
+        Action::DismissBanner => super::calls::dismiss_banner(state),
         Action::Retry => return retry_failed(state),
         Action::Send
         | Action::Newline
@@ -107,8 +108,7 @@ fn on_pane_action(state: &mut AppState, action: Action) -> Vec<Effect> {
 }
 
 fn cycle(state: &AppState, forward: bool) -> Focus {
-    let area = ratatui::layout::Rect::new(0, 0, state.size.0, state.size.1);
-    let panes = layout::panes(area, 1, 0);
+    let panes = crate::ui::current_layout(state);
     let mut order = Vec::new();
     if panes.threads.is_some() {
         order.push(Focus::Threads);
@@ -441,12 +441,7 @@ pub fn on_paste(state: &mut AppState, text: String) -> Vec<Effect> {
 }
 
 pub fn on_mouse(state: &mut AppState, mouse: MouseEvent) -> Vec<Effect> {
-    let area = ratatui::layout::Rect::new(0, 0, state.size.0, state.size.1);
-    let panes = layout::panes(
-        area,
-        1,
-        crate::ui::status::error_lines(state, area.width).len() as u16,
-    );
+    let panes = crate::ui::current_layout(state);
     let at = ratatui::layout::Position::new(mouse.column, mouse.row);
     match mouse.kind {
         MouseEventKind::ScrollUp if panes.messages.contains(at) => {

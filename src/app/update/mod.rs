@@ -2,6 +2,7 @@
 //! no clock.
 
 mod backend;
+mod calls;
 mod command_line;
 mod keys;
 pub mod scroll;
@@ -43,6 +44,7 @@ fn on_tick(state: &mut AppState, now: i64) {
     if state.notice.is_some() && now >= state.notice_until_ms {
         state.notice = None;
     }
+    calls::on_tick(state);
 }
 
 fn notify(state: &mut AppState, text: &str) {

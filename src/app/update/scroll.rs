@@ -9,24 +9,18 @@ use crate::ui::layout;
 
 /// The width message text wraps to now.
 pub fn text_width(state: &AppState) -> u16 {
-    let area = ratatui::layout::Rect::new(0, 0, state.size.0, state.size.1);
-    let panes = layout::panes(
-        area,
-        1,
-        crate::ui::status::error_lines(state, area.width).len() as u16,
-    );
-    layout::message_text_width(panes.messages)
+    layout::message_text_width(crate::ui::current_layout(state).messages)
 }
 
 /// The height of the message list's inside.
 pub fn viewport_height(state: &AppState) -> usize {
-    let area = ratatui::layout::Rect::new(0, 0, state.size.0, state.size.1);
-    let panes = layout::panes(
-        area,
-        1,
-        crate::ui::status::error_lines(state, area.width).len() as u16,
-    );
-    usize::from(panes.messages.height.saturating_sub(2)).max(1)
+    usize::from(
+        crate::ui::current_layout(state)
+            .messages
+            .height
+            .saturating_sub(2),
+    )
+    .max(1)
 }
 
 fn height(view: &ThreadView, order: i64, ctx: &BlockContext<'_>) -> usize {

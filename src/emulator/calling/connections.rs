@@ -14,8 +14,8 @@ use crate::acs::identifier::{CommunicationIdentifier, IdentifierKind};
 use crate::acs::time::now_ms;
 use crate::emulator::EmulatorState;
 use crate::emulator::error::ApiError;
-use crate::emulator::ids::uuid_v4;
 use crate::emulator::store::IdentityState;
+use crate::ids::uuid_v4;
 
 use super::engine::{self, Answer, change, change_quietly, repeat_of};
 use super::events;

@@ -4,7 +4,7 @@
 use crate::acs::call_events::{CallEventData, CallEventType, CloudEvent};
 use crate::acs::calling::{ResultInformation, TranscriptionUpdate};
 use crate::acs::time::{format_ms, now_ms};
-use crate::emulator::ids::uuid_v4;
+use crate::ids::uuid_v4;
 
 use super::model::{Call, Operation, Recording};
 

@@ -11,7 +11,7 @@ use crate::acs::calling::{
 };
 use crate::emulator::EmulatorState;
 use crate::emulator::error::ApiError;
-use crate::emulator::ids::uuid_v4;
+use crate::ids::uuid_v4;
 
 use super::engine::{Answer, change, change_quietly};
 use super::events;

@@ -15,7 +15,7 @@ use crate::acs::calling::{
 use crate::acs::identifier::{CommunicationIdentifier, IdentifierKind};
 use crate::emulator::EmulatorState;
 use crate::emulator::error::ApiError;
-use crate::emulator::ids::uuid_v4;
+use crate::ids::uuid_v4;
 
 use super::engine::{Answer, change, repeat_of};
 use super::events;

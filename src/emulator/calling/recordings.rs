@@ -12,7 +12,7 @@ use crate::acs::calling::{
 use crate::acs::time::now_ms;
 use crate::emulator::EmulatorState;
 use crate::emulator::error::ApiError;
-use crate::emulator::ids::uuid_v4;
+use crate::ids::uuid_v4;
 use crate::interop::limits;
 
 use super::engine::{Answer, change, repeat_of};

@@ -12,9 +12,9 @@ use crate::acs::calling::{RecordingKind, RecordingState, recording_id};
 use crate::acs::time::now_ms;
 use crate::emulator::EmulatorState;
 use crate::emulator::error::ApiError;
-use crate::emulator::ids::uuid_v4;
 use crate::emulator::store::Db;
 use crate::emulator::tenant::seed::CallBehaviour;
+use crate::ids::uuid_v4;
 
 use super::codes;
 use super::engine::change_quietly;

@@ -74,7 +74,7 @@ pub async fn create(
                 );
             }
             let thread = ThreadRow {
-                id: crate::emulator::ids::thread_id(),
+                id: crate::ids::thread_id(),
                 topic: request.topic,
                 created_ms: now,
                 created_by: user.clone(),

@@ -370,7 +370,7 @@ pub async fn post_as(
             db.membership(&thread, &raw)?;
             let mut wire = Vec::new();
             for (kind, file_name) in attachments {
-                let id = crate::emulator::ids::uuid_v4();
+                let id = crate::ids::uuid_v4();
                 db.insert_attachment(&id, &thread, &file_name, kind)?;
                 wire.push(ChatAttachment {
                     id: id.clone(),

@@ -1,4 +1,4 @@
-//! Random identifiers and keys.
+//! Random identifiers and keys, as the service shapes them.
 
 /// Random bytes from the operating system.
 pub fn random_bytes<const N: usize>() -> [u8; N] {

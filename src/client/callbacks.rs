@@ -1,0 +1,256 @@
+//! Receiving Call Automation callbacks: an HTTP listener that checks each request's JWT (signature by
+//! the keys of the endpoint the calls were placed with, issuer, audience = the resource's immutable id,
+//! lifetime) before anything is read from it. A request that fails the check is answered 401, logged,
+//! and never acted on.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio::sync::{Mutex, mpsc};
+use tokio::task::JoinHandle;
+
+use super::{ClientError, Result};
+use crate::acs::call_events::{CloudEvent, parse_callback_body};
+use crate::acs::callback_token::{
+    CallbackTokenError, Expected, JwkSet, OPENID_CONFIGURATION_PATH, OpenIdConfiguration, verify,
+};
+
+/// The real service's Call Automation host, which publishes its callback keys.
+pub const SERVICE_CALLBACK_AUTHORITY: &str = "https://acscallautomation.communication.azure.com/";
+/// Unknown keys are fetched again at most this often.
+const KEY_REFRESH: Duration = Duration::from_secs(30);
+
+/// Checks callback tokens against the keys an endpoint publishes; fetches them on first use and when
+/// a token names a key it does not know yet.
+pub struct CallbackVerifier {
+    http: reqwest::Client,
+    openid_url: String,
+    audience: String,
+    keys: Mutex<Option<Keys>>,
+}
+
+struct Keys {
+    issuer: String,
+    set: JwkSet,
+    fetched: Instant,
+}
+
+impl std::fmt::Debug for CallbackVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackVerifier")
+            .field("openid_url", &self.openid_url)
+            .field("audience", &self.audience)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a callback was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CallbackRefusal {
+    #[error(transparent)]
+    Token(#[from] CallbackTokenError),
+    #[error("the callback keys cannot be fetched: {0}")]
+    Keys(ClientError),
+}
+
+impl CallbackVerifier {
+    /// Verifies with the keys that `authority` (`https://host/`) publishes under
+    /// `calling/.well-known/acsopenidconfiguration`; `audience` is the resource's immutable id.
+    pub fn new(http: reqwest::Client, authority: &str, audience: &str) -> CallbackVerifier {
+        let base = if authority.ends_with('/') {
+            authority.to_string()
+        } else {
+            format!("{authority}/")
+        };
+        CallbackVerifier {
+            http,
+            openid_url: format!("{base}{OPENID_CONFIGURATION_PATH}"),
+            audience: audience.to_string(),
+            keys: Mutex::new(None),
+        }
+    }
+
+    async fn fetch(&self) -> Result<Keys> {
+        let get = |url: String| async move {
+            let response = self
+                .http
+                .get(&url)
+                .send()
+                .await
+                .map_err(super::http::network_error)?;
+            if !response.status().is_success() {
+                return Err(super::http::error_from_response(response).await);
+            }
+            Ok(response)
+        };
+        let config: OpenIdConfiguration = super::http::decode_json(
+            get(self.openid_url.clone()).await?,
+            "the OpenID configuration",
+        )
+        .await?;
+        let set: JwkSet =
+            super::http::decode_json(get(config.jwks_uri.clone()).await?, "the callback keys")
+                .await?;
+        Ok(Keys {
+            issuer: config.issuer,
+            set,
+            fetched: Instant::now(),
+        })
+    }
+
+    /// Checks an `Authorization` header value (`Bearer <jwt>`).
+    pub async fn check(
+        &self,
+        authorization: Option<&str>,
+    ) -> std::result::Result<(), CallbackRefusal> {
+        let token = authorization
+            .and_then(|v| {
+                let (scheme, rest) = v.trim().split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+            })
+            .filter(|t| !t.is_empty())
+            .ok_or(CallbackTokenError::Missing)?;
+        let now_s = crate::acs::time::now_ms() / 1000;
+        let mut keys = self.keys.lock().await;
+        if keys.is_none() {
+            *keys = Some(self.fetch().await.map_err(CallbackRefusal::Keys)?);
+        }
+        let attempt = |k: &Keys| {
+            verify(
+                token,
+                &k.set,
+                &Expected {
+                    issuer: &k.issuer,
+                    audience: &self.audience,
+                    now_s,
+                },
+            )
+        };
+        let Some(current) = keys.as_ref() else {
+            return Err(CallbackRefusal::Token(CallbackTokenError::Missing));
+        };
+        match attempt(current) {
+            // Keys rotate: a token signed with a key not seen yet is worth one fresh look.
+            Err(CallbackTokenError::UnknownKey(_)) if current.fetched.elapsed() > KEY_REFRESH => {
+                let fresh = self.fetch().await.map_err(CallbackRefusal::Keys)?;
+                let result = attempt(&fresh);
+                *keys = Some(fresh);
+                result.map(|_| ()).map_err(Into::into)
+            }
+            other => other.map(|_| ()).map_err(Into::into),
+        }
+    }
+}
+
+/// A callback event that passed the checks, with when it arrived.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedEvent {
+    pub event: CloudEvent,
+    pub received_ms: i64,
+}
+
+/// A running callback listener.
+pub struct CallbackListener {
+    /// The URL to give the service as `callbackUri`.
+    pub url: String,
+    pub local_addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl Drop for CallbackListener {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+struct Receiver {
+    verifier: CallbackVerifier,
+    events: mpsc::Sender<VerifiedEvent>,
+}
+
+/// The path callbacks are posted to: unguessable, so that only whoever was given the URL finds it.
+fn secret_path() -> String {
+    format!("/callbacks/{}", crate::ids::uuid_v4())
+}
+
+/// Listens on `addr` and passes every verified event to `events`. `public_url` is the URL the service
+/// reaches this listener at (a tunnel, for the real service); without it, the listener's own address
+/// on loopback.
+pub async fn listen(
+    addr: SocketAddr,
+    public_url: Option<&str>,
+    verifier: CallbackVerifier,
+    events: mpsc::Sender<VerifiedEvent>,
+) -> Result<CallbackListener> {
+    let tcp = TcpListener::bind(addr)
+        .await
+        .map_err(|e| ClientError::Config(format!("cannot listen for callbacks on {addr}: {e}")))?;
+    let local_addr = tcp
+        .local_addr()
+        .map_err(|e| ClientError::Config(format!("cannot listen for callbacks: {e}")))?;
+    let path = secret_path();
+    let url = match public_url {
+        Some(base) => format!("{}{path}", base.trim_end_matches('/')),
+        None => format!("http://{local_addr}{path}"),
+    };
+    let receiver = Arc::new(Receiver { verifier, events });
+    let app = Router::new()
+        .route(&path, post(receive))
+        .with_state(receiver);
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(tcp, app).await {
+            tracing::error!(error = %e, "the callback listener stopped");
+        }
+    });
+    Ok(CallbackListener {
+        url,
+        local_addr,
+        task,
+    })
+}
+
+async fn receive(
+    State(receiver): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let authorization = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if let Err(refusal) = receiver.verifier.check(authorization).await {
+        tracing::warn!(reason = %refusal, "refused a Call Automation callback");
+        return StatusCode::UNAUTHORIZED;
+    }
+    let events = match parse_callback_body(&body) {
+        Ok(events) => events,
+        Err(e) => {
+            tracing::warn!(error = %e, "a verified callback could not be read");
+            return StatusCode::BAD_REQUEST;
+        }
+    };
+    let received_ms = crate::acs::time::now_ms();
+    for event in events {
+        tracing::info!(
+            event = %event.event_type,
+            call = %event.data.call_connection_id,
+            code = event.data.result_information.code,
+            sub_code = event.data.result_information.sub_code,
+            "call event"
+        );
+        if receiver
+            .events
+            .send(VerifiedEvent { event, received_ms })
+            .await
+            .is_err()
+        {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
+    }
+    StatusCode::OK
+}
