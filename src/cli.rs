@@ -30,6 +30,44 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Drive the emulator's simulated Teams tenant: users, policies, and acting as a Teams user.
     Teams(TeamsArgs),
+    /// Place a call through Call Automation and print each verified event until it ends. Exit code 0
+    /// when it connected and ended normally, 1 when it failed or was refused, 2 on bad input.
+    Call(CallArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CallArgs {
+    /// Whom to call: 8:orgid:<object id> or an Entra object id (Teams user), 28:orgid:<app id> (Teams
+    /// app), 8:acs:... (ACS user), or a UPN on the emulator.
+    pub participant: String,
+
+    /// The ACS resource or emulator to call through.
+    #[arg(long, env = "ACS_CONNECTION_STRING", hide_env_values = true)]
+    pub connection_string: String,
+
+    /// Trust this PEM certificate (the emulator's emulator-ca.pem with --tls).
+    #[arg(long, value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Call from this existing identity (8:acs:...) instead of a new one.
+    #[arg(long, value_name = "RAW_ID")]
+    pub source: Option<String>,
+
+    /// The caller's display name, shown to Teams users.
+    #[arg(long, value_name = "NAME", default_value = "acs-interop")]
+    pub name: String,
+
+    /// Hang up this many seconds after the call connects (otherwise it lasts until the other side
+    /// hangs up, or Ctrl-C).
+    #[arg(long, value_name = "SECS")]
+    pub hangup_after: Option<u64>,
+
+    /// One JSON object per event, per line.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub callbacks: CallbackArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -155,6 +193,31 @@ pub enum TeamsCommand {
     },
     /// Leave a thread as a Teams user.
     Leave { who: String, thread_id: String },
+    /// List the live calls, with their participants, recording and transcription.
+    Calls,
+    /// Start or stop the Teams user's recording of their call (the app gets RecordingStateChanged).
+    Record { who: String, action: OnOff },
+    /// Start or stop Teams transcription of the Teams user's call (TranscriptionStarted/Stopped).
+    Transcribe { who: String, action: OnOff },
+    /// Put the Teams user's call on hold, or take it off hold.
+    Hold { who: String, action: OnOff },
+    /// The Teams user hangs up their call.
+    Hangup { who: String },
+    /// The Teams user transfers their call (refused for ACS users, with the rule).
+    Transfer { who: String, target: String },
+    /// The Teams user forwards their call (refused: forwarding isn't supported in interop calls).
+    Forward { who: String, target: String },
+    /// The Teams user calls someone (refused for ACS users, with the rule).
+    Call { who: String, target: String },
+}
+
+/// start or stop (on or off).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnOff {
+    #[value(alias = "on")]
+    Start,
+    #[value(alias = "off")]
+    Stop,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -13,7 +13,9 @@ use acs_interop::commands::doctor::{DoctorSource, doctor};
 use acs_interop::commands::teams::TeamsAction;
 use acs_interop::config::{Settings, paths};
 use acs_interop::emulator::{Emulator, EmulatorConfig, Storage};
-use cli::{Cli, Command, ConsoleArgs, DoctorArgs, EmulatorArgs, TeamsArgs, TeamsCommand};
+use cli::{
+    CallArgs, Cli, Command, ConsoleArgs, DoctorArgs, EmulatorArgs, OnOff, TeamsArgs, TeamsCommand,
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -34,6 +36,9 @@ fn main() -> ExitCode {
             return ExitCode::from(runtime.block_on(run_doctor(args)));
         }
         Some(Command::Teams(args)) => runtime.block_on(run_teams(args)),
+        Some(Command::Call(args)) => {
+            return ExitCode::from(runtime.block_on(run_call(args)));
+        }
         None => runtime.block_on(run_console(cli.console, utc_offset_s)),
     };
     match result {
@@ -332,8 +337,70 @@ async fn run_teams(args: TeamsArgs) -> anyhow::Result<()> {
             text,
         },
         TeamsCommand::Leave { who, thread_id } => TeamsAction::Leave { who, thread_id },
+        TeamsCommand::Calls => TeamsAction::Calls,
+        TeamsCommand::Record { who, action } => TeamsAction::CallAction {
+            who,
+            action: "recording",
+            body: serde_json::json!({"active": action == OnOff::Start}),
+        },
+        TeamsCommand::Transcribe { who, action } => TeamsAction::CallAction {
+            who,
+            action: "transcription",
+            body: serde_json::json!({"active": action == OnOff::Start}),
+        },
+        TeamsCommand::Hold { who, action } => TeamsAction::CallAction {
+            who,
+            action: "hold",
+            body: serde_json::json!({"onHold": action == OnOff::Start}),
+        },
+        TeamsCommand::Hangup { who } => TeamsAction::CallAction {
+            who,
+            action: "hangup",
+            body: serde_json::json!({}),
+        },
+        TeamsCommand::Transfer { who, target } => TeamsAction::CallAction {
+            who,
+            action: "transfer",
+            body: serde_json::json!({"target": target}),
+        },
+        TeamsCommand::Forward { who, target } => TeamsAction::CallAction {
+            who,
+            action: "forward",
+            body: serde_json::json!({"target": target}),
+        },
+        TeamsCommand::Call { who, target } => TeamsAction::StartCall { who, target },
     };
     acs_interop::commands::teams::run(&connection, args.ca_cert, args.json, action).await
+}
+
+/// Exit code 0 when the call connected and ended normally, 1 when it failed or was refused, 2 on bad
+/// input.
+async fn run_call(args: CallArgs) -> u8 {
+    let connection = match ConnectionString::parse(&args.connection_string) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: --connection-string / ACS_CONNECTION_STRING: {e}");
+            return 2;
+        }
+    };
+    let options = acs_interop::commands::call::CallOptions {
+        connection,
+        ca_cert: args.ca_cert,
+        participant: args.participant,
+        source: args.source,
+        display_name: args.name,
+        json: args.json,
+        hang_up_after: args.hangup_after.map(std::time::Duration::from_secs),
+        callback_url: args.callbacks.callback_url,
+        callback_listen: args.callbacks.callback_listen,
+    };
+    match acs_interop::commands::call::run(options).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    }
 }
 
 async fn wait_for_stop_signal() {

@@ -55,6 +55,17 @@ pub enum TeamsAction {
         who: String,
         thread_id: String,
     },
+    Calls,
+    /// Act as a Teams user in their live call (see [`TeamsAdminClient::call_action`]).
+    CallAction {
+        who: String,
+        action: &'static str,
+        body: Value,
+    },
+    StartCall {
+        who: String,
+        target: String,
+    },
 }
 
 /// Runs `action` against the emulator of `connection`; prints JSON when asked, else short lines.
@@ -67,6 +78,7 @@ pub async fn run(
     crate::install_crypto_provider();
     let http = build_http_client(ca_cert.as_deref())?;
     let admin = TeamsAdminClient::new(IdentityClient::new(http, connection)?);
+    let calls = matches!(action, TeamsAction::Calls);
     let shown: Value = match action {
         TeamsAction::Users => admin.users().await?,
         TeamsAction::User { who } => admin.user(&who).await?,
@@ -126,16 +138,74 @@ pub async fn run(
             admin.leave(&who, &thread_id).await?;
             serde_json::json!({"left": true})
         }
+        TeamsAction::Calls => admin.calls().await?,
+        TeamsAction::CallAction { who, action, body } => {
+            let answer = admin.call_action(&who, action, &body).await?;
+            if answer.is_null() {
+                serde_json::json!({"done": action})
+            } else {
+                answer
+            }
+        }
+        TeamsAction::StartCall { who, target } => admin.start_call(&who, &target).await?,
     };
     if json {
         println!(
             "{}",
             serde_json::to_string_pretty(&shown).context("printing the answer")?
         );
+    } else if calls {
+        print_calls(&shown);
     } else {
         print_readable(&shown);
     }
     Ok(())
+}
+
+/// One line per live call: id, state, who is in it, recording and transcription.
+fn print_calls(calls: &Value) {
+    let list = calls.as_array().cloned().unwrap_or_default();
+    if list.is_empty() {
+        println!("no live calls");
+    }
+    for call in list {
+        let people: Vec<String> = call["participants"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                let name = p["displayName"]
+                    .as_str()
+                    .or(p["rawId"].as_str())
+                    .unwrap_or("?");
+                let mut flags = Vec::new();
+                if p["isMuted"] == true {
+                    flags.push("muted");
+                }
+                if p["isOnHold"] == true {
+                    flags.push("on hold");
+                }
+                if flags.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{name} ({})", flags.join(", "))
+                }
+            })
+            .collect();
+        let recording = call["recording"]["kind"].as_str().unwrap_or("off");
+        let transcription = if call["transcription"] == true {
+            "on"
+        } else {
+            "off"
+        };
+        let line = format!(
+            "{}  {}  {}  recording: {recording}  transcription: {transcription}",
+            call["callConnectionId"].as_str().unwrap_or("?"),
+            call["state"].as_str().unwrap_or("?"),
+            people.join(", ")
+        );
+        println!("{}", crate::text::sanitize_line(&line));
+    }
 }
 
 /// One line per object; nested values as compact JSON.

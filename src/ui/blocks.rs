@@ -40,6 +40,8 @@ pub enum BlockLine {
     },
     Body(StyledLine),
     System(String),
+    /// A further line of a long system line.
+    SystemContinued(String),
     Deleted,
 }
 
@@ -152,11 +154,21 @@ pub fn message_block(
         )));
     }
     if message.kind.is_system() {
-        out.push(BlockLine::System(format!(
+        let text = format!(
             "{} {}",
             clock(message.created_ms, ctx.utc_offset_s),
             system_text(message)
-        )));
+        );
+        // "  — " comes before the first line; the others line up under its text.
+        let width = ctx.width.saturating_sub(2).max(1);
+        let lines = crate::text::wrap_lines(&[crate::text::StyledLine::plain(&text)], width);
+        for (i, line) in lines.iter().enumerate() {
+            out.push(if i == 0 {
+                BlockLine::System(line.text())
+            } else {
+                BlockLine::SystemContinued(line.text())
+            });
+        }
         return out;
     }
     let mine = message.sender.as_deref() == Some(ctx.me);

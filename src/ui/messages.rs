@@ -186,6 +186,7 @@ fn to_line(line: &BlockLine, theme: &Theme, selected: bool) -> Line<'static> {
         }
         BlockLine::Body(styled) => body_line(styled, theme),
         BlockLine::System(text) => Line::styled(format!("  — {text}"), theme.system),
+        BlockLine::SystemContinued(text) => Line::styled(format!("    {text}"), theme.system),
         BlockLine::Deleted => Line::styled("  (message deleted)", theme.deleted),
     }
 }

@@ -40,26 +40,6 @@ pub fn view(state: &AppState, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
     frame.render_widget(Block::default().style(theme.base), area);
     let panes = layout_of(state, area);
-    if let Some(top) = panes.top {
-        let banner_rows = banner::rows(state, area).min(top.height);
-        let (notice, bar) = (
-            ratatui::layout::Rect {
-                height: banner_rows,
-                ..top
-            },
-            ratatui::layout::Rect {
-                y: top.y + banner_rows,
-                height: top.height - banner_rows,
-                ..top
-            },
-        );
-        if notice.height > 0 {
-            banner::draw(state, theme, frame, notice);
-        }
-        if bar.height > 0 {
-            call_bar::draw(state, theme, frame, bar);
-        }
-    }
     if let Some(rect) = panes.threads {
         threads::draw(state, theme, frame, rect);
     }
@@ -80,6 +60,31 @@ pub fn view(state: &AppState, theme: &Theme, frame: &mut Frame) {
         Overlay::Help => overlays::draw_help(state, theme, frame, area),
         Overlay::Confirm(question) => overlays::draw_confirm(question, theme, frame, area),
         _ => {}
+    }
+    // Last, so that no overlay hides the recording notice.
+    if let Some(top) = panes.top {
+        draw_top(state, theme, frame, top);
+    }
+}
+
+/// The recording notice, then the call bar, in the rows reserved at the top.
+fn draw_top(state: &AppState, theme: &Theme, frame: &mut Frame, top: ratatui::layout::Rect) {
+    let banner_rows = banner::rows(state, frame.area()).min(top.height);
+    let notice = ratatui::layout::Rect {
+        height: banner_rows,
+        ..top
+    };
+    let bar = ratatui::layout::Rect {
+        y: top.y + banner_rows,
+        height: top.height - banner_rows,
+        ..top
+    };
+    if notice.height > 0 {
+        frame.render_widget(ratatui::widgets::Clear, notice);
+        banner::draw(state, theme, frame, notice);
+    }
+    if bar.height > 0 {
+        call_bar::draw(state, theme, frame, bar);
     }
 }
 

@@ -3,6 +3,7 @@
 //! [`Verifier`] checks the callbacks' `Authorization: Bearer` tokens against the keys an emulator
 //! publishes.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -32,6 +33,9 @@ pub struct Received {
     /// The body as JSON (`Value::Null` when it is not JSON).
     pub body: Value,
     pub at: Instant,
+    /// The status the receiver answered: 200, or 503 while refusing (see
+    /// [`CallbackReceiver::refuse_next`]).
+    pub status: u16,
 }
 
 impl Received {
@@ -94,9 +98,11 @@ impl Received {
 struct Inner {
     received: Mutex<Vec<Received>>,
     arrived: Notify,
+    /// How many of the next POSTs to answer 503.
+    refusals: AtomicUsize,
 }
 
-/// Records the callbacks POSTed to it; answers each with 200.
+/// Records the callbacks POSTed to it; answers each with 200 (or 503 when told to refuse).
 pub struct CallbackReceiver {
     base: String,
     inner: Arc<Inner>,
@@ -124,6 +130,15 @@ async fn record(
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| uri.path().to_string());
     let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let refused = inner
+        .refusals
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    let status = if refused {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
     {
         let mut received = inner.received.lock().expect("the receiver's lock");
         let seq = received.len();
@@ -133,10 +148,11 @@ async fn record(
             headers,
             body,
             at: Instant::now(),
+            status: status.as_u16(),
         });
     }
     inner.arrived.notify_waiters();
-    StatusCode::OK
+    status
 }
 
 impl CallbackReceiver {
@@ -164,6 +180,12 @@ impl CallbackReceiver {
         format!("{}{path}", self.base)
     }
 
+    /// Answers the next `n` POSTs with 503 (they are still recorded), as a receiver that is briefly
+    /// unavailable.
+    pub fn refuse_next(&self, n: usize) {
+        self.inner.refusals.store(n, Ordering::SeqCst);
+    }
+
     /// Everything received so far, in arrival order.
     pub fn received(&self) -> Vec<Received> {
         self.inner
@@ -173,11 +195,11 @@ impl CallbackReceiver {
             .clone()
     }
 
-    /// The events received so far about the call `call_id`.
+    /// The events about the call `call_id` accepted so far (answered 200).
     pub fn events_of(&self, call_id: &str) -> Vec<Received> {
         self.received()
             .into_iter()
-            .filter(|r| r.call_id() == call_id)
+            .filter(|r| r.status == 200 && r.call_id() == call_id)
             .collect()
     }
 
@@ -208,8 +230,8 @@ impl CallbackReceiver {
         }
     }
 
-    /// The `n`-th (from 1) event of `event_type` (without the `Microsoft.Communication.` prefix) about
-    /// the call `call_id` that `matches`.
+    /// The `n`-th (from 1) accepted event of `event_type` (without the `Microsoft.Communication.`
+    /// prefix) about the call `call_id` that `matches`.
     pub async fn nth_where(
         &self,
         call_id: &str,
@@ -221,7 +243,12 @@ impl CallbackReceiver {
         let what = format!("{event_type} #{n} of call {call_id}");
         self.wait_until(WAIT, &what, |all| {
             all.iter()
-                .filter(|r| r.call_id() == call_id && r.event_type() == event_type && matches(r))
+                .filter(|r| {
+                    r.status == 200
+                        && r.call_id() == call_id
+                        && r.event_type() == event_type
+                        && matches(r)
+                })
                 .nth(n - 1)
                 .cloned()
         })
@@ -248,7 +275,7 @@ impl CallbackReceiver {
         self.nth_where(call_id, event_type, 1, matches).await
     }
 
-    /// How many events of `event_type` about `call_id` have arrived.
+    /// How many events of `event_type` about `call_id` have been accepted.
     pub fn count(&self, call_id: &str, event_type: &str) -> usize {
         self.events_of(call_id)
             .iter()
