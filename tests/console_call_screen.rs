@@ -281,10 +281,7 @@ fn the_notice_shows_at_every_size_down_to_20_by_6_even_over_help() {
         let mut sized = state.clone();
         update(&mut sized, Msg::Resize(w, h));
         let screen = rows(&draw(&sized, &Theme::default_dark()));
-        assert!(
-            screen[0].starts_with(" ● Rec"),
-            "{w}x{h}: {screen:?}"
-        );
+        assert!(screen[0].starts_with(" ● Rec"), "{w}x{h}: {screen:?}");
     }
     update(&mut state, key(KeyCode::Esc));
     update(&mut state, key(KeyCode::Char('?')));

@@ -7,135 +7,16 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use std::time::Instant;
+
+use support::tmux::{POLL, TIMEOUT, Tmux, sh_quote};
 use support::{TestEmulator, participant, thread_path};
 
 const WIDTH: u16 = 120;
 const HEIGHT: u16 = 40;
-const POLL: Duration = Duration::from_millis(100);
-const TIMEOUT: Duration = Duration::from_secs(15);
 const TOPIC: &str = "e2e with Alice";
-
-// ---------------------------------------------------------------------------------------------
-// A private tmux server, killed on drop (also when the test panics).
-
-struct Tmux {
-    socket: String,
-    /// The socket file, which `kill-server` leaves behind.
-    socket_path: Option<PathBuf>,
-}
-
-impl Tmux {
-    /// A new server on its own socket, with one detached 120×40 session running `shell_command`.
-    fn start(test: &str, shell_command: &str) -> Tmux {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        match Command::new("tmux").arg("-V").output() {
-            Ok(out) if out.status.success() => {}
-            _ => panic!(
-                "tmux is not installed or does not run: the end-to-end tests drive the console in tmux \
-                 (install it, e.g. `apt-get install -y tmux`)"
-            ),
-        }
-        let mut tmux = Tmux {
-            socket_path: None,
-            socket: format!(
-                "acs-e2e-{}-{}-{test}",
-                std::process::id(),
-                NEXT.fetch_add(1, Ordering::Relaxed)
-            ),
-        };
-        let (w, h) = (WIDTH.to_string(), HEIGHT.to_string());
-        tmux.run(&["new-session", "-d", "-x", &w, "-y", &h, shell_command]);
-        tmux.socket_path = Some(PathBuf::from(tmux.format("#{socket_path}")));
-        tmux
-    }
-
-    /// Kills what runs in the pane and runs `shell_command` there instead.
-    fn respawn(&self, shell_command: &str) {
-        self.run(&["respawn-pane", "-k", shell_command]);
-    }
-
-    /// Runs a tmux command on this server (UTF-8 forced, no user config); panics if it fails.
-    fn run(&self, args: &[&str]) -> String {
-        let out: Output = Command::new("tmux")
-            .args(["-u", "-f", "/dev/null", "-L", &self.socket])
-            .args(args)
-            .env_remove("TMUX")
-            .env("LANG", "C.UTF-8")
-            .output()
-            .expect("tmux runs");
-        assert!(
-            out.status.success(),
-            "tmux {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p"])
-    }
-
-    /// A tmux format about the pane, e.g. `#{pane_title}`.
-    fn format(&self, format: &str) -> String {
-        self.run(&["display-message", "-p", format])
-            .trim_end()
-            .to_string()
-    }
-
-    /// Key names as tmux knows them (`Enter`, `Escape`, `BTab`, `C-c`).
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys"];
-        args.extend_from_slice(keys);
-        self.run(&args);
-    }
-
-    /// Text typed literally.
-    fn type_text(&self, text: &str) {
-        self.run(&["send-keys", "-l", text]);
-    }
-
-    /// Polls the screen until `ok` holds; panics with the last screen after [`TIMEOUT`].
-    async fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                return screen;
-            }
-            if start.elapsed() > TIMEOUT {
-                panic!("timed out after {TIMEOUT:?} waiting for {what}; the screen:\n{screen}");
-            }
-            tokio::time::sleep(POLL).await;
-        }
-    }
-
-    async fn wait_for_text(&self, text: &str) -> String {
-        self.wait_for(&format!("{text:?} on screen"), |s| s.contains(text))
-            .await
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .env_remove("TMUX")
-            .output();
-        if let Some(path) = &self.socket_path {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-/// Quotes a word for `sh`.
-fn sh_quote(word: &str) -> String {
-    format!("'{}'", word.replace('\'', r"'\''"))
-}
 
 // ---------------------------------------------------------------------------------------------
 // The console on an in-process emulator, and Alice.
@@ -172,7 +53,7 @@ impl Console {
             cs = sh_quote(&emulator.emulator.connection_string().expose()),
             data = sh_quote(&data_dir.display().to_string()),
         );
-        let tmux = Tmux::start(test, &command);
+        let tmux = Tmux::start(test, &command, WIDTH, HEIGHT);
         assert_eq!(
             tmux.format("#{pane_width}x#{pane_height}"),
             format!("{WIDTH}x{HEIGHT}")

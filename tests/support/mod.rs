@@ -7,6 +7,7 @@
 
 pub mod backend;
 pub mod callbacks;
+pub mod tmux;
 
 use std::time::SystemTime;
 

@@ -13,7 +13,6 @@ use crate::acs::time::now_ms;
 use crate::emulator::EmulatorState;
 use crate::emulator::error::ApiError;
 use crate::ids::uuid_v4;
-use crate::interop::limits;
 
 use super::engine::{Answer, change, repeat_of};
 use super::events;
@@ -76,10 +75,7 @@ pub async fn start(
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "RecordingNotAllowed",
-                format!(
-                    "ACS call recording isn't available for 1:1 calls with Teams users (interop limitation: {}). A Teams user can record from Teams; the application is then told with RecordingStateChanged, recordingKind 'teams'.",
-                    limits::NO_ACS_RECORDING.text
-                ),
+                "ACS call recording isn't available for 1:1 calls with Teams users (interop limitation). A Teams user can record from Teams; the application is then told with RecordingStateChanged, recordingKind 'teams'.",
             ));
         }
         if call.app_recording().is_some() {
