@@ -16,7 +16,7 @@ use crate::emulator::tenant::admin::raw_id;
 use crate::interop::limits;
 
 use super::engine::{Answer, change};
-use super::far_end::display_name;
+use super::far_end::{self, display_name};
 use super::model::{Call, Phase};
 use super::{parse_body, parse_optional_body, teams_side};
 
@@ -221,6 +221,17 @@ pub async fn call_action(
                 return Err(ApiError::invalid_field(
                     "target",
                     format!("The tenant has no Teams user or app '{target}' to transfer to."),
+                ));
+            }
+            // The ACS user would end up in a call with the target: the same rules as calling them.
+            if let far_end::Plan::Fail { result, .. } = far_end::plan_for(&state, &target).await {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "TransferNotAllowed",
+                    format!(
+                        "{name} cannot transfer the call to {target}: {}",
+                        result.text()
+                    ),
                 ));
             }
             change(&state, &call_id, None, move |call, events_out, _db| {

@@ -67,6 +67,12 @@ pub async fn create(
         ));
     }
     let source = source_of(&state, &request).await?;
+    if targets.contains(&source) {
+        return Err(ApiError::invalid_field(
+            "targets",
+            format!("{source} is the source of the call and cannot also be its target."),
+        ));
+    }
     let id = uuid_v4();
     let created_by = Operation {
         context: request.operation_context.clone(),

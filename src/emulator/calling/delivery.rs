@@ -80,6 +80,11 @@ async fn call_queue(mut rx: mpsc::UnboundedReceiver<PendingCallback>, sender: Se
     while let Ok(Some(callback)) = tokio::time::timeout(IDLE, rx.recv()).await {
         deliver(&sender, &callback).await;
     }
+    // Idle: refuse new events (they start a new queue), but deliver any that slipped in meanwhile.
+    rx.close();
+    while let Some(callback) = rx.recv().await {
+        deliver(&sender, &callback).await;
+    }
 }
 
 /// The URL without its query (callback URLs may carry a key there), for logs.

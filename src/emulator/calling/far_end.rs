@@ -239,6 +239,9 @@ async fn answer(
         let Some(invitation) = take_invitation(call, &invitation_id) else {
             return Ok(false);
         };
+        if call.party(&invitation.raw_id).is_some() {
+            return Ok(true);
+        }
         call.parties.push(Party::new(&invitation.raw_id, name));
         let now = crate::acs::time::now_ms();
         match invitation.kind {

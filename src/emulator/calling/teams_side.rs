@@ -167,9 +167,22 @@ pub fn end(
             codes::media_canceled(),
         ));
     }
+    let mut ended = Vec::new();
     for recording in call.recordings.iter_mut().filter(|r| !r.stopped) {
+        let was_active = recording.state == RecordingState::Active;
         recording.stopped = true;
         recording.state = RecordingState::Inactive;
+        if was_active {
+            ended.push(recording.clone());
+        }
+    }
+    // A recording (or transcription) ends with its call; the application hears it as from a stop.
+    for recording in &ended {
+        events_out.push(events::recording_changed(call, recording));
+    }
+    if call.transcription.by_app || call.transcription.by_teams {
+        call.transcription = Default::default();
+        events_out.push(events::transcription(call, false, None));
     }
     call.invitations.clear();
     call.phase = Phase::Disconnected;
