@@ -53,6 +53,8 @@ struct Current {
     live: bool,
     context: CallContext,
     recording_id: Option<String>,
+    /// Events that came before the service's answer told this call's id (a fast refusal can).
+    early: Vec<VerifiedEvent>,
 }
 
 fn say(what: String, fix: &str) -> BackendEvent {
@@ -171,6 +173,7 @@ impl Calls {
                 live: true,
                 context,
                 recording_id: None,
+                early: Vec::new(),
             };
         }
         let created = self
@@ -191,9 +194,16 @@ impl Calls {
                     return;
                 };
                 tracing::info!(call = %id, target = %raw, "call placed");
-                self.current.lock().await.id = Some(id.clone());
+                let early = {
+                    let mut current = self.current.lock().await;
+                    current.id = Some(id.clone());
+                    std::mem::take(&mut current.early)
+                };
                 ctx.emit(BackendEvent::Call(CallNews::Ringing { call_id: id }))
                     .await;
+                for event in early {
+                    self.on_event(ctx, event).await;
+                }
             }
             Err(e) => {
                 let (what, fix) = failure("place the call", &e);
@@ -320,9 +330,13 @@ impl Calls {
 
     /// A verified callback event: news for the console when it is about this console's call.
     pub async fn on_event(&self, ctx: &Arc<Ctx>, verified: VerifiedEvent) {
-        let event = verified.event;
-        let (news, kind) = {
+        let (news, kind, event) = {
             let mut current = self.current.lock().await;
+            if current.live && current.id.is_none() {
+                current.early.push(verified);
+                return;
+            }
+            let event = verified.event;
             let ours = current
                 .id
                 .as_ref()
@@ -336,11 +350,8 @@ impl Calls {
                 current.live = false;
                 current.recording_id = None;
             }
-            (news, event.kind())
+            (news, event.kind(), event)
         };
-        if kind == Some(CallEventType::CallConnected) {
-            self.learn_names(ctx).await;
-        }
         let refused_add = kind == Some(CallEventType::AddParticipantFailed);
         let refused_call = matches!(
             &news,
@@ -357,10 +368,18 @@ impl Calls {
             ctx.emit(say(format!("Not added to the call: {text}"), ADD_FIX))
                 .await;
         }
+        // Lookups through the admin API run aside, so the next events are not held up.
+        if kind == Some(CallEventType::CallConnected) {
+            let ctx = ctx.clone();
+            tokio::spawn(async move { ctx.calls.learn_names(&ctx).await });
+        }
         if refused_call {
             let target = self.current.lock().await.target.clone();
-            let (what, fix) = super::teams::explain_call_refusal(ctx, &target, &text).await;
-            ctx.emit(BackendEvent::Failure { what, fix }).await;
+            let ctx = ctx.clone();
+            tokio::spawn(async move {
+                let (what, fix) = super::teams::explain_call_refusal(&ctx, &target, &text).await;
+                ctx.emit(BackendEvent::Failure { what, fix }).await;
+            });
         }
     }
 
