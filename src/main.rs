@@ -220,6 +220,11 @@ fn print_banner(emulator: &Emulator, storage: &Storage) {
         Storage::Directory(dir) => println!("  data               {}", dir.display()),
     }
     println!("  realtime           {ws}://{addr}/emulator/realtime?since=0  (bearer token)");
+    println!(
+        "  calls              {}calling/...  (HMAC; callbacks signed with the keys at {}calling/keys)",
+        emulator.endpoint(),
+        emulator.endpoint()
+    );
     println!();
     println!("Open a console on it:  acs-interop --connection-string \"<connection string>\"");
     println!("Or point an ACS SDK at it, for example in Python:");
