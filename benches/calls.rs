@@ -62,6 +62,27 @@ fn report(name: &str, samples: &mut [Duration]) {
     );
 }
 
+/// The times taken, for the percentiles.
+#[derive(Default)]
+struct Samples(Mutex<Vec<Duration>>);
+
+impl Samples {
+    /// Records the time since `start` and returns it.
+    fn add(&self, start: Instant) -> Duration {
+        let took = start.elapsed();
+        if let Ok(mut s) = self.0.lock() {
+            s.push(took);
+        }
+        took
+    }
+
+    fn report(&self, name: &str) {
+        if let Ok(mut s) = self.0.lock() {
+            report(name, &mut s);
+        }
+    }
+}
+
 /// A request signed with the access key, as the SDKs send it.
 async fn signed(
     http: &reqwest::Client,
@@ -191,7 +212,7 @@ fn bench_recording_to_banner(c: &mut Criterion) {
         (emulator, console, reqwest::Client::new(), dir)
     });
     let cs = emulator.connection_string().clone();
-    let samples = Arc::new(Mutex::new(Vec::new()));
+    let samples = Samples::default();
     let mut on = false;
     let mut group = c.benchmark_group("calls");
     group.sample_size(20);
@@ -216,20 +237,14 @@ fn bench_recording_to_banner(c: &mut Criterion) {
                     )
                     .await;
                     console.until_screen_shows(expected).await;
-                    let took = start.elapsed();
-                    total += took;
-                    if let Ok(mut s) = samples.lock() {
-                        s.push(took);
-                    }
+                    total += samples.add(start);
                 }
                 total
             })
         })
     });
     group.finish();
-    if let Ok(mut s) = samples.lock() {
-        report("calls/teams_recording_to_banner_frame", &mut s);
-    }
+    samples.report("calls/teams_recording_to_banner_frame");
     rt.block_on(emulator.shutdown());
 }
 
@@ -333,7 +348,7 @@ fn bench_200_live_calls(c: &mut Criterion) {
         (emulator, calls, source, http)
     });
     let cs = emulator.connection_string().clone();
-    let samples = Arc::new(Mutex::new(Vec::new()));
+    let samples = Samples::default();
     let mut next = 0usize;
     let mut held: HashMap<String, bool> = HashMap::new();
     let mut group = c.benchmark_group("calls");
@@ -359,20 +374,14 @@ fn bench_200_live_calls(c: &mut Criterion) {
                     )
                     .await;
                     seen.until(|s| s.sequence(&call) > before).await;
-                    let took = start.elapsed();
-                    total += took;
-                    if let Ok(mut s) = samples.lock() {
-                        s.push(took);
-                    }
+                    total += samples.add(start);
                 }
                 total
             })
         })
     });
     group.finish();
-    if let Ok(mut s) = samples.lock() {
-        report("calls/hold_event_with_200_live_calls", &mut s);
-    }
+    samples.report("calls/hold_event_with_200_live_calls");
     rt.block_on(emulator.shutdown());
 }
 

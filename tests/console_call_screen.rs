@@ -13,32 +13,7 @@ use acs_interop::model::call::{CallConnectionId, CallEnd, CallMember, CallNews, 
 use acs_interop::model::{MessageKind, PersonKind, SafeText};
 use crossterm::event::KeyCode;
 use fixture::*;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
-
-fn draw(state: &AppState, theme: &Theme) -> Buffer {
-    let (w, h) = state.size;
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("a test terminal");
-    terminal
-        .draw(|frame| acs_interop::ui::view(state, theme, frame))
-        .expect("a frame draws");
-    terminal.backend().buffer().clone()
-}
-
-fn rows(buffer: &Buffer) -> Vec<String> {
-    let area = buffer.area;
-    (0..area.height)
-        .map(|y| {
-            (0..area.width)
-                .map(|x| buffer[(x, y)].symbol().to_string())
-                .collect::<String>()
-                .trim_end()
-                .to_string()
-        })
-        .collect()
-}
 
 fn bob() -> CallMember {
     CallMember {
@@ -159,7 +134,7 @@ fn call_commands_need_a_call_and_a_call_needs_no_other_call() {
 #[test]
 fn the_call_bar_says_who_and_how_long() {
     let state = in_call(120, 40);
-    let screen = rows(&draw(&state, &Theme::default_dark()));
+    let screen = screen_rows(&draw(&state, &Theme::default_dark()));
     assert!(
         screen[0].contains("☎ Bob (Teams) — connected 01:23 · in call: you, Bob"),
         "{}",
@@ -190,7 +165,7 @@ fn recording_rings_the_bell_once_shows_the_notice_and_says_who_in_the_thread() {
         })
         .expect("a line in the thread");
     assert_eq!(line, "● Bob (Teams) started recording the call");
-    let screen = rows(&draw(&state, &Theme::default_dark()));
+    let screen = screen_rows(&draw(&state, &Theme::default_dark()));
     assert!(
         screen[0].starts_with(" ● Recording has started. By joining, you are giving consent"),
         "{}",
@@ -265,7 +240,7 @@ fn an_ended_call_says_why() {
             at_ms: NOW + 84_000,
         },
     );
-    let screen = rows(&draw(&state, &Theme::default_dark()));
+    let screen = screen_rows(&draw(&state, &Theme::default_dark()));
     assert!(
         screen[0].contains("ended: not allowed: Permission check failed"),
         "{}",
@@ -280,13 +255,13 @@ fn the_notice_shows_at_every_size_down_to_20_by_6_even_over_help() {
     for (w, h) in [(20, 6), (40, 12), (80, 24), (120, 40), (200, 60), (10, 3)] {
         let mut sized = state.clone();
         update(&mut sized, Msg::Resize(w, h));
-        let screen = rows(&draw(&sized, &Theme::default_dark()));
+        let screen = screen_rows(&draw(&sized, &Theme::default_dark()));
         assert!(screen[0].starts_with(" ● Rec"), "{w}x{h}: {screen:?}");
     }
     update(&mut state, key(KeyCode::Esc));
     update(&mut state, key(KeyCode::Char('?')));
     update(&mut state, Msg::Resize(80, 24));
-    let screen = rows(&draw(&state, &Theme::default_dark()));
+    let screen = screen_rows(&draw(&state, &Theme::default_dark()));
     assert!(screen[0].contains("Recording has started"), "{screen:?}");
 }
 
@@ -315,12 +290,12 @@ fn the_notice_stands_out_in_every_theme_and_without_colour() {
 fn a_call_with_recording_at_80_by_24() {
     let mut state = in_call(80, 24);
     recording(&mut state, true);
-    insta::assert_snapshot!(rows(&draw(&state, &Theme::default_dark())).join("\n"));
+    insta::assert_snapshot!(screen_rows(&draw(&state, &Theme::default_dark())).join("\n"));
 }
 
 #[test]
 fn a_call_with_recording_at_20_by_6() {
     let mut state = in_call(20, 6);
     recording(&mut state, true);
-    insta::assert_snapshot!(rows(&draw(&state, &Theme::default_dark())).join("\n"));
+    insta::assert_snapshot!(screen_rows(&draw(&state, &Theme::default_dark())).join("\n"));
 }

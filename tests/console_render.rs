@@ -10,32 +10,11 @@ use acs_interop::config::Theme;
 use acs_interop::model::{SafeText, SendState};
 use crossterm::event::KeyCode;
 use fixture::*;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
 
-fn draw(state: &AppState, theme: &Theme) -> Buffer {
-    let (w, h) = state.size;
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("a test terminal");
-    terminal
-        .draw(|frame| acs_interop::ui::view(state, theme, frame))
-        .expect("a frame draws");
-    terminal.backend().buffer().clone()
-}
-
 fn text_of(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    (0..area.height)
-        .map(|y| {
-            (0..area.width)
-                .map(|x| buffer[(x, y)].symbol().to_string())
-                .collect::<String>()
-                .trim_end()
-                .to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    screen_rows(buffer).join("\n")
 }
 
 /// The first cell where `needle` starts.

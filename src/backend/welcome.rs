@@ -16,12 +16,23 @@ identities, threads and messages live in your data folder and survive restarts.<
 (<code>:new</code>, <code>:add</code>, <code>:topic</code>, <code>:help</code>) and <b>?</b> shows every key.</li>\
 <li>Point the official ACS SDKs at <code>acs-interop emulator --tls</code> to test your own app against it.</li></ul>";
 
-/// The welcome's line about the Teams user in the thread, if the tenant has one who can chat.
-fn teams_line(name: &str, upn: &str) -> String {
+/// The demo tenant's user who records calls.
+const RECORDING_PERSONA: &str = "nestor@contoso.example";
+
+/// The welcome's line about the Teams user in the thread, if the tenant has one who can chat, and about
+/// the user who records calls, if the tenant has them.
+fn teams_line(name: &str, upn: &str, recorder: Option<&str>) -> String {
     format!(
         "<p><b>{name}</b> is a simulated Teams user of the emulator's demo tenant: say hi, or ask for the \
          <i>whiteboard image</i> or the <i>agenda file</i>. <code>:add adele@contoso.example</code> shows a user \
-         whose policy blocks ACS, and why; <code>:as {upn}</code> writes as the Teams side.</p>"
+         whose policy blocks ACS, and why; <code>:as {upn}</code> writes as the Teams side. \
+         <code>:call</code> calls {name}{recorder}.</p>",
+        recorder = match recorder {
+            Some(r) => format!(
+                "; <code>:call {r}</code> calls someone who records their calls, to see the recording notice"
+            ),
+            None => String::new(),
+        }
     )
 }
 
@@ -58,6 +69,14 @@ pub async fn create(session: &Session, target: &Target) -> Result<String, Client
         metadata: None,
     };
     let teams = a_teams_user(session).await;
+    let recorder = match &session.teams_admin {
+        Some(admin) => admin
+            .user(RECORDING_PERSONA)
+            .await
+            .ok()
+            .map(|_| RECORDING_PERSONA.to_string()),
+        None => None,
+    };
     let created = chat
         .create_thread(
             WELCOME_TOPIC,
@@ -76,7 +95,10 @@ pub async fn create(session: &Session, target: &Target) -> Result<String, Client
         &thread_id,
         SendChatMessageRequest {
             content: match &teams {
-                Some((_, name, upn)) => format!("{WELCOME_HTML}{}", teams_line(name, upn)),
+                Some((_, name, upn)) => format!(
+                    "{WELCOME_HTML}{}",
+                    teams_line(name, upn, recorder.as_deref())
+                ),
                 None => WELCOME_HTML.to_string(),
             },
             sender_display_name: Some(GUIDE_NAME.to_string()),

@@ -138,3 +138,28 @@ pub fn connected(width: u16, height: u16) -> AppState {
     );
     state
 }
+
+/// Draws `state` on a test terminal of its size.
+pub fn draw(state: &AppState, theme: &acs_interop::config::Theme) -> ratatui::buffer::Buffer {
+    let (w, h) = state.size;
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("a test terminal");
+    terminal
+        .draw(|frame| acs_interop::ui::view(state, theme, frame))
+        .expect("a frame draws");
+    terminal.backend().buffer().clone()
+}
+
+/// The screen's rows as text, trailing spaces trimmed.
+pub fn screen_rows(buffer: &ratatui::buffer::Buffer) -> Vec<String> {
+    let area = buffer.area;
+    (0..area.height)
+        .map(|y| {
+            (0..area.width)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect()
+}

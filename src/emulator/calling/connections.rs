@@ -21,7 +21,7 @@ use super::engine::{self, Answer, change, change_quietly, repeat_of};
 use super::events;
 use super::far_end::{self, Plan};
 use super::model::{Call, Invitation, InviteKind, Operation, Party, Phase};
-use super::{codes, parse_body, resolve, teams_side, valid_callback_uri};
+use super::{codes, operation_of, parse_body, resolve, teams_side, valid_callback_uri};
 use crate::interop::limits;
 
 /// Most targets of one create request.
@@ -232,13 +232,7 @@ async fn transfer(
 ) -> Result<Answer, ApiError> {
     let request: TransferToParticipantRequest = parse_body(body)?;
     let target = resolve(&request.target_participant, "targetParticipant")?;
-    if let Some(uri) = &request.operation_callback_uri {
-        valid_callback_uri(uri, "operationCallbackUri")?;
-    }
-    let operation = Operation {
-        context: request.operation_context.clone(),
-        callback_uri: request.operation_callback_uri.clone(),
-    };
+    let operation = operation_of(&request.operation_context, &request.operation_callback_uri)?;
     let transferee = match &request.transferee {
         Some(model) => Some(resolve(model, "transferee")?),
         None => None,

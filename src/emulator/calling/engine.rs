@@ -94,6 +94,17 @@ pub fn queue(db: &mut Db, call: &Call, events: Vec<Outgoing>) -> Result<(), ApiE
     Ok(())
 }
 
+/// Keeps a changed call and queues its events; returns the time it was kept.
+fn keep(db: &mut Db, call: &mut Call, events: Vec<Outgoing>) -> Result<i64, ApiError> {
+    let now = now_ms();
+    if call.phase == super::model::Phase::Disconnected && call.ended_ms.is_none() {
+        call.ended_ms = Some(now);
+    }
+    db.save_call(call, now)?;
+    queue(db, call, events)?;
+    Ok(now)
+}
+
 /// Changes the live call `call_id` with `f`, which may queue events; answers as `f` says, with `true`.
 /// With a repeatability id seen before, answers as the first time, with `false`, and changes nothing.
 pub async fn change<F>(
@@ -117,12 +128,7 @@ where
             let mut call = db.live_call(&call_id)?;
             let mut events = Vec::new();
             let answer = f(&mut call, &mut events, db)?;
-            let now = now_ms();
-            if call.phase == super::model::Phase::Disconnected && call.ended_ms.is_none() {
-                call.ended_ms = Some(now);
-            }
-            db.save_call(&call, now)?;
-            queue(db, &call, events)?;
+            let now = keep(db, &mut call, events)?;
             if let Some(r) = &repeat {
                 db.remember_answer(&r.request_id, &r.operation, &answer.remembered(), now)?;
             }
@@ -151,12 +157,7 @@ where
             if !f(&mut call, &mut events, db)? {
                 return Ok(false);
             }
-            let now = now_ms();
-            if call.phase == super::model::Phase::Disconnected && call.ended_ms.is_none() {
-                call.ended_ms = Some(now);
-            }
-            db.save_call(&call, now)?;
-            queue(db, &call, events)?;
+            keep(db, &mut call, events)?;
             Ok(true)
         })
         .await

@@ -15,8 +15,8 @@ use crate::ids::uuid_v4;
 
 use super::engine::{Answer, change, change_quietly};
 use super::events;
-use super::model::{Operation, Phase, Play};
-use super::{codes, parse_body, parse_optional_body, resolve, teams_side, valid_callback_uri};
+use super::model::{Phase, Play};
+use super::{codes, operation_of, parse_body, parse_optional_body, resolve, teams_side};
 
 /// How long a file plays (the emulator does not fetch it).
 const FILE_PLAY: Duration = Duration::from_secs(3);
@@ -141,9 +141,6 @@ fn check_sources(sources: &[PlaySource]) -> Result<(), ApiError> {
 
 async fn play(state: EmulatorState, id: String, request: PlayRequest) -> Result<Answer, ApiError> {
     check_sources(&request.play_sources)?;
-    if let Some(uri) = &request.operation_callback_uri {
-        valid_callback_uri(uri, "operationCallbackUri")?;
-    }
     let mut play_to = Vec::new();
     for (i, model) in request.play_to.iter().enumerate() {
         play_to.push(resolve(model, &format!("playTo[{i}]"))?);
@@ -151,10 +148,7 @@ async fn play(state: EmulatorState, id: String, request: PlayRequest) -> Result<
     let looped = request.play_options.is_some_and(|o| o.looped);
     let play = Play {
         id: uuid_v4(),
-        operation: Operation {
-            context: request.operation_context.clone(),
-            callback_uri: request.operation_callback_uri.clone(),
-        },
+        operation: operation_of(&request.operation_context, &request.operation_callback_uri)?,
         looped,
     };
     let duration = duration_of(&request.play_sources);
@@ -223,14 +217,7 @@ async fn play(state: EmulatorState, id: String, request: PlayRequest) -> Result<
 
 async fn cancel_all(state: &EmulatorState, id: &str) -> Result<Answer, ApiError> {
     let (answer, _) = change(state, id, None, |call, events_out, _db| {
-        if let Some(play) = call.play.take() {
-            events_out.push(events::simple(
-                call,
-                CallEventType::PlayCanceled,
-                Some(&play.operation),
-                codes::media_canceled(),
-            ));
-        }
+        teams_side::cancel_play(call, events_out);
         Ok(Answer::empty(StatusCode::ACCEPTED))
     })
     .await?;
@@ -244,13 +231,7 @@ async fn transcription(
     start: Option<bool>,
     request: TranscriptionRequest,
 ) -> Result<Answer, ApiError> {
-    if let Some(uri) = &request.operation_callback_uri {
-        valid_callback_uri(uri, "operationCallbackUri")?;
-    }
-    let operation = Operation {
-        context: request.operation_context.clone(),
-        callback_uri: request.operation_callback_uri.clone(),
-    };
+    let operation = operation_of(&request.operation_context, &request.operation_callback_uri)?;
     let (answer, _) = change(state, id, None, move |call, events_out, _db| {
         if call.phase != Phase::Connected {
             return Err(ApiError::bad_request(

@@ -213,6 +213,20 @@ pub(crate) fn valid_callback_uri(uri: &str, field: &str) -> Result<(), ApiError>
     Ok(())
 }
 
+/// Where an operation's events go and what they echo; the callback, when given, must be http(s).
+pub(crate) fn operation_of(
+    context: &Option<String>,
+    callback: &Option<String>,
+) -> Result<model::Operation, ApiError> {
+    if let Some(uri) = callback {
+        valid_callback_uri(uri, "operationCallbackUri")?;
+    }
+    Ok(model::Operation {
+        context: context.clone(),
+        callback_uri: callback.clone(),
+    })
+}
+
 /// After a restart: every call that was live is ended, and its application told so (CallDisconnected
 /// with the emulator's own result code), so no call dangles.
 pub async fn end_interrupted_calls(state: &EmulatorState) -> Result<usize, ApiError> {

@@ -20,8 +20,8 @@ use crate::ids::uuid_v4;
 use super::engine::{Answer, change, repeat_of};
 use super::events;
 use super::far_end;
-use super::model::{Invitation, InviteKind, Operation, Phase, is_teams_party};
-use super::{codes, parse_body, resolve, teams_side, valid_callback_uri};
+use super::model::{Invitation, InviteKind, Phase, is_teams_party};
+use super::{codes, operation_of, parse_body, resolve, teams_side};
 
 /// The longest invitation timeout the spec allows.
 const MAX_INVITATION_TIMEOUT_S: i64 = 180;
@@ -76,19 +76,6 @@ pub async fn action(
             "There is no participants operation ':{other}'."
         ))),
     }
-}
-
-fn operation_of(
-    context: &Option<String>,
-    callback: &Option<String>,
-) -> Result<Operation, ApiError> {
-    if let Some(uri) = callback {
-        valid_callback_uri(uri, "operationCallbackUri")?;
-    }
-    Ok(Operation {
-        context: context.clone(),
-        callback_uri: callback.clone(),
-    })
 }
 
 async fn add(

@@ -159,14 +159,7 @@ pub fn end(
     events_out: &mut Vec<Outgoing>,
     result: crate::acs::calling::ResultInformation,
 ) {
-    if let Some(play) = call.play.take() {
-        events_out.push(events::simple(
-            call,
-            CallEventType::PlayCanceled,
-            Some(&play.operation),
-            codes::media_canceled(),
-        ));
-    }
+    cancel_play(call, events_out);
     let mut ended = Vec::new();
     for recording in call.recordings.iter_mut().filter(|r| !r.stopped) {
         let was_active = recording.state == RecordingState::Active;
@@ -193,6 +186,18 @@ pub fn end(
         None,
         result,
     ));
+}
+
+/// Stops what plays, if anything: PlayCanceled.
+pub fn cancel_play(call: &mut Call, events_out: &mut Vec<Outgoing>) {
+    if let Some(play) = call.play.take() {
+        events_out.push(events::simple(
+            call,
+            CallEventType::PlayCanceled,
+            Some(&play.operation),
+            codes::media_canceled(),
+        ));
+    }
 }
 
 /// Runs the later steps of a persona's behaviour (record, transcribe, hang up) on timers, from the
