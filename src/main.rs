@@ -44,7 +44,11 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Errors can quote what a server said.
+            eprintln!(
+                "error: {}",
+                acs_interop::text::sanitize_line(&format!("{e:#}"))
+            );
             ExitCode::FAILURE
         }
     }
@@ -381,6 +385,8 @@ async fn run_teams(args: TeamsArgs) -> anyhow::Result<()> {
 /// Exit code 0 when the call connected and ended normally, 1 when it failed or was refused, 2 on bad
 /// input.
 async fn run_call(args: CallArgs) -> u8 {
+    // Refused callbacks and failed key fetches are logged: they explain a call that hears nothing.
+    init_stderr_logging("warn");
     let connection = match ConnectionString::parse(&args.connection_string) {
         Ok(c) => c,
         Err(e) => {

@@ -56,7 +56,7 @@ fn in_call(width: u16, height: u16) -> AppState {
     news(
         &mut state,
         CallNews::Roster {
-            sequence: 1,
+            sequence: Some(1),
             members: vec![
                 CallMember {
                     raw_id: ME.into(),
@@ -82,6 +82,41 @@ fn recording(state: &mut AppState, active: bool) -> Vec<Effect> {
             at_ms: NOW + 60_000,
         },
     )
+}
+
+#[test]
+fn rosters_follow_their_sequence_numbers_from_zero_and_without_one() {
+    let mut state = connected(120, 40);
+    news(
+        &mut state,
+        CallNews::Placing {
+            target: bob(),
+            thread_id: None,
+        },
+    );
+    let roster = |sequence, held: bool| CallNews::Roster {
+        sequence,
+        members: vec![CallMember {
+            on_hold: held,
+            ..bob()
+        }],
+    };
+    let held = |state: &AppState| state.call.as_ref().unwrap().roster[0].on_hold;
+    news(&mut state, roster(Some(0), false));
+    assert_eq!(
+        state.call.as_ref().unwrap().roster.len(),
+        1,
+        "a roster numbered 0 shows"
+    );
+    news(&mut state, roster(Some(2), true));
+    assert!(held(&state));
+    news(&mut state, roster(Some(1), false));
+    assert!(held(&state), "an older roster arriving late is ignored");
+    news(&mut state, roster(None, false));
+    assert!(
+        !held(&state),
+        "a roster without a number is taken as the newest"
+    );
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod support;
 
 use std::time::Duration;
 
+use acs_interop::acs::callback_token::{CallbackClaims, CallbackSigner};
 use acs_interop::backend::calls::CallbackSetup;
 use acs_interop::backend::{BackendEvent, Command};
 use acs_interop::client::build_http_client;
@@ -275,6 +276,126 @@ async fn the_callback_listener_refuses_what_it_cannot_verify_and_passes_what_it_
         verified.event.event_type,
         "Microsoft.Communication.CallConnected"
     );
+}
+
+/// A stand-in for an endpoint's key documents, serving the test key; returns its authority and a
+/// signer with that key.
+async fn key_documents() -> (String, CallbackSigner) {
+    use rsa::pkcs8::DecodePrivateKey;
+    use rsa::traits::PublicKeyParts;
+    let pkcs8 = include_bytes!("keys/callback-test-key.pk8");
+    let key = rsa::RsaPrivateKey::from_pkcs8_der(pkcs8).unwrap();
+    let signer =
+        CallbackSigner::new(pkcs8, &key.n().to_bytes_be(), &key.e().to_bytes_be()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let authority = format!("http://{}/", listener.local_addr().unwrap());
+    let config = json!({"issuer": ISSUER, "jwks_uri": format!("{authority}calling/keys")});
+    let keys = json!({"keys": [signer.jwk()]});
+    let app = axum::Router::new()
+        .route(
+            "/calling/.well-known/acsopenidconfiguration",
+            axum::routing::get(move || async move { axum::Json(config) }),
+        )
+        .route(
+            "/calling/keys",
+            axum::routing::get(move || async move { axum::Json(keys) }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (authority, signer)
+}
+
+const ISSUER: &str = "https://issuer.test";
+const RESOURCE: &str = "res-under-test";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_listener_checks_signature_issuer_audience_and_lifetime_and_asks_for_a_retry_without_keys()
+ {
+    acs_interop::install_crypto_provider();
+    let (authority, signer) = key_documents().await;
+    let http = build_http_client(None).unwrap();
+    let (tx, mut rx) = mpsc::channel(16);
+    let verifier = CallbackVerifier::new(http.clone(), &authority, RESOURCE);
+    let listener = listen(([127, 0, 0, 1], 0).into(), None, verifier, tx)
+        .await
+        .unwrap();
+    let event = json!([{"id": "1", "source": "calling/callConnections/x",
+        "type": "Microsoft.Communication.CallConnected", "specversion": "1.0",
+        "data": {"callConnectionId": "x", "serverCallId": "s", "correlationId": "c",
+                 "resultInformation": {"code": 200, "subCode": 0, "message": ""}}}]);
+    let now = acs_interop::acs::time::now_ms() / 1000;
+    let post = |token: String| {
+        http.post(&listener.url)
+            .header("authorization", format!("Bearer {token}"))
+            .json(&event)
+            .send()
+    };
+    let sign = |iss: &str, aud: &str, at: i64| {
+        signer
+            .sign(&CallbackClaims::issued_at(iss, aud, at))
+            .unwrap()
+    };
+
+    assert_eq!(
+        post(sign(ISSUER, RESOURCE, now)).await.unwrap().status(),
+        200
+    );
+    assert!(
+        rx.recv().await.is_some(),
+        "a verified event reaches the console"
+    );
+    for (why, token) in [
+        ("another audience", sign(ISSUER, "another-resource", now)),
+        ("another issuer", sign("https://evil.test", RESOURCE, now)),
+        ("expired", sign(ISSUER, RESOURCE, now - 3600)),
+    ] {
+        assert_eq!(post(token).await.unwrap().status(), 401, "{why}");
+    }
+    // The right key id, a payload it never signed.
+    let good = sign(ISSUER, RESOURCE, now);
+    let parts: Vec<&str> = good.split('.').collect();
+    let forged = sign(ISSUER, "another-resource", now);
+    let forged_payload = forged.split('.').nth(1).unwrap();
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        forged_payload.replace("another-resource", RESOURCE),
+        parts[2]
+    );
+    assert_eq!(
+        post(tampered).await.unwrap().status(),
+        401,
+        "a tampered payload"
+    );
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), rx.recv())
+            .await
+            .is_err(),
+        "nothing unverified reaches the console"
+    );
+
+    // Keys that cannot be fetched are this side's failure: the sender is asked to try again.
+    // Nothing listens on port 1 of loopback: connections are refused at once.
+    let dead = "http://127.0.0.1:1/";
+    let (tx, _rx) = mpsc::channel(16);
+    let listener = listen(
+        ([127, 0, 0, 1], 0).into(),
+        None,
+        CallbackVerifier::new(http.clone(), dead, RESOURCE),
+        tx,
+    )
+    .await
+    .unwrap();
+    let answer = http
+        .post(&listener.url)
+        .header(
+            "authorization",
+            format!("Bearer {}", sign(ISSUER, RESOURCE, now)),
+        )
+        .json(&event)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 503);
 }
 
 #[test]

@@ -18,14 +18,43 @@ pub const TOKEN_LIFETIME_S: i64 = 300;
 /// Clock difference tolerated when checking `exp` and `nbf`.
 pub const CLOCK_LEEWAY_S: i64 = 60;
 
-/// The claims of a callback token.
+/// The claims of a callback token. The emulator sets them all; of the service's, only `iss`, `aud`
+/// and `exp` are documented, so the others may be missing and `aud` may be a list (as RFC 7519 allows).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallbackClaims {
     pub iss: String,
-    pub aud: String,
-    pub iat: i64,
-    pub nbf: i64,
+    pub aud: Audience,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     pub exp: i64,
+}
+
+/// `aud`: one audience or a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Audience {
+    pub fn contains(&self, audience: &str) -> bool {
+        match self {
+            Audience::One(a) => a == audience,
+            Audience::Many(list) => list.iter().any(|a| a == audience),
+        }
+    }
+}
+
+impl std::fmt::Display for Audience {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Audience::One(a) => f.write_str(a),
+            Audience::Many(list) => f.write_str(&list.join(", ")),
+        }
+    }
 }
 
 impl CallbackClaims {
@@ -33,9 +62,9 @@ impl CallbackClaims {
     pub fn issued_at(issuer: &str, audience: &str, now_s: i64) -> CallbackClaims {
         CallbackClaims {
             iss: issuer.to_string(),
-            aud: audience.to_string(),
-            iat: now_s,
-            nbf: now_s,
+            aud: Audience::One(audience.to_string()),
+            iat: Some(now_s),
+            nbf: Some(now_s),
             exp: now_s + TOKEN_LIFETIME_S,
         }
     }
@@ -235,13 +264,16 @@ pub fn verify(
     if claims.iss != expected.issuer {
         return Err(CallbackTokenError::Issuer(claims.iss));
     }
-    if claims.aud != expected.audience {
-        return Err(CallbackTokenError::Audience(claims.aud));
+    if !claims.aud.contains(expected.audience) {
+        return Err(CallbackTokenError::Audience(claims.aud.to_string()));
     }
     if claims.exp + CLOCK_LEEWAY_S < expected.now_s {
         return Err(CallbackTokenError::Expired);
     }
-    if claims.nbf - CLOCK_LEEWAY_S > expected.now_s {
+    if claims
+        .nbf
+        .is_some_and(|nbf| nbf - CLOCK_LEEWAY_S > expected.now_s)
+    {
         return Err(CallbackTokenError::NotYetValid);
     }
     Ok(claims)
@@ -308,8 +340,26 @@ mod tests {
         let claims = CallbackClaims::issued_at(CALL_AUTOMATION_ISSUER, "res-1", NOW);
         let token = signer.sign(&claims).unwrap();
         let verified = verify(&token, &keys(&signer), &expected()).unwrap();
-        assert_eq!(verified.exp - verified.iat, 300);
+        assert_eq!(Some(verified.exp - TOKEN_LIFETIME_S), verified.iat);
+        assert_eq!(verified.exp - NOW, 300);
         assert_eq!(verified, claims);
+    }
+
+    #[test]
+    fn a_token_with_only_the_documented_claims_and_a_list_audience_verifies() {
+        let signer = test_signer();
+        let claims = CallbackClaims {
+            iss: CALL_AUTOMATION_ISSUER.into(),
+            aud: Audience::Many(vec!["other".into(), "res-1".into()]),
+            iat: None,
+            nbf: None,
+            exp: NOW + 60,
+        };
+        let token = signer.sign(&claims).unwrap();
+        assert_eq!(verify(&token, &keys(&signer), &expected()).unwrap(), claims);
+        let raw =
+            r#"{"iss":"https://acscallautomation.communication.azure.com","aud":"res-1","exp":1}"#;
+        assert!(serde_json::from_str::<CallbackClaims>(raw).is_ok());
     }
 
     #[test]

@@ -13,13 +13,15 @@ pub const CALLING_API_VERSION: &str = "2026-03-12";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum CallConnectionState {
-    Unknown,
     Connecting,
     Connected,
     Transferring,
     TransferAccepted,
     Disconnecting,
     Disconnected,
+    /// `unknown`, or a state this build does not know.
+    #[serde(other)]
+    Unknown,
 }
 
 /// `CreateCallRequest`.
@@ -295,21 +297,27 @@ pub struct StartCallRecordingRequest {
     pub pause_on_start: bool,
 }
 
-/// `RecordingState`.
+/// `RecordingState`. A value this build does not know reads as `Unknown` (an event is never refused
+/// for it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum RecordingState {
     Active,
     Inactive,
+    #[serde(other)]
+    Unknown,
 }
 
-/// `RecordingKind`: who records. `teams` and `teamsCompliance` come from the Teams side.
+/// `RecordingKind`: who records. `teams` and `teamsCompliance` come from the Teams side; a kind this
+/// build does not know reads as `Unknown`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum RecordingKind {
     AzureCommunicationServices,
     Teams,
     TeamsCompliance,
+    #[serde(other)]
+    Unknown,
 }
 
 /// `RecordingStateResponse`.
@@ -422,6 +430,16 @@ mod tests {
             .decode(&server)
             .unwrap();
         assert!(String::from_utf8(url).unwrap().starts_with("https://"));
+    }
+
+    #[test]
+    fn values_from_a_newer_service_do_not_refuse_the_message() {
+        let state: RecordingState = serde_json::from_str(r#""paused""#).unwrap();
+        assert_eq!(state, RecordingState::Unknown);
+        let kind: RecordingKind = serde_json::from_str(r#""somethingNew""#).unwrap();
+        assert_eq!(kind, RecordingKind::Unknown);
+        let state: CallConnectionState = serde_json::from_str(r#""establishing""#).unwrap();
+        assert_eq!(state, CallConnectionState::Unknown);
     }
 
     #[test]

@@ -73,12 +73,14 @@ pub enum CommunicationIdentifier {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum IdentifierKind {
-    Unknown,
     CommunicationUser,
     PhoneNumber,
     MicrosoftTeamsUser,
     MicrosoftTeamsApp,
     TeamsExtensionUser,
+    /// `unknown`, or a kind this build does not know (the nested object or rawId then decides).
+    #[serde(other)]
+    Unknown,
 }
 
 /// A `rawId` string: the canonical, comparable form of any identifier.

@@ -32,7 +32,8 @@ pub struct CallView {
     pub phase: CallPhase,
     /// Who is in the call, from the newest ParticipantsUpdated.
     pub roster: Vec<CallMember>,
-    pub roster_sequence: i32,
+    /// The sequence number of that ParticipantsUpdated, when it had one.
+    pub roster_sequence: Option<i32>,
     /// The latest thing worth saying (a play finished, a greeting, a refusal).
     pub note: Option<SafeText>,
 }
@@ -99,7 +100,7 @@ mod tests {
             target: member("8:orgid:m", "Megan"),
             phase: CallPhase::Ringing,
             roster: vec![],
-            roster_sequence: 0,
+            roster_sequence: None,
             note: None,
         };
         assert_eq!(call.state_text(0), "ringing…");

@@ -19,6 +19,8 @@ pub struct CallContext {
     pub transferred: bool,
     /// The operation context this console puts on its own requests.
     pub own_context: String,
+    /// The recordings running now, by id: the notice says "recording" while any does.
+    pub recordings: HashMap<String, RecordingOrigin>,
 }
 
 /// A member of the call, named if the name is known.
@@ -59,7 +61,7 @@ pub fn news_of(
     Some(match event.kind()? {
         CallEventType::CallConnected => CallNews::Connected { at_ms },
         CallEventType::ParticipantsUpdated => CallNews::Roster {
-            sequence: data.sequence_number.unwrap_or(0),
+            sequence: data.sequence_number,
             members: data
                 .participants
                 .iter()
@@ -119,15 +121,33 @@ pub fn news_of(
             "{} left",
             participant_name(event, context)
         ))),
-        CallEventType::RecordingStateChanged => CallNews::Recording {
-            active: data.state == Some(RecordingState::Active),
-            origin: match data.recording_kind {
+        CallEventType::RecordingStateChanged => {
+            let origin = match data.recording_kind {
                 Some(RecordingKind::Teams) => RecordingOrigin::Teams,
                 Some(RecordingKind::TeamsCompliance) => RecordingOrigin::TeamsCompliance,
-                Some(RecordingKind::AzureCommunicationServices) | None => RecordingOrigin::ThisApp,
-            },
-            at_ms,
-        },
+                Some(RecordingKind::AzureCommunicationServices) => RecordingOrigin::ThisApp,
+                Some(RecordingKind::Unknown) | None => RecordingOrigin::Other,
+            };
+            // A state this build does not know counts as recording: the notice errs towards showing.
+            let active = data.state != Some(RecordingState::Inactive);
+            let was = !context.recordings.is_empty();
+            let id = data.recording_id.clone().unwrap_or_default();
+            if active {
+                context.recordings.insert(id, origin);
+            } else {
+                context.recordings.remove(&id);
+            }
+            let now = !context.recordings.is_empty();
+            if now == was {
+                // Another recording still runs (or one more started): nothing changes on screen.
+                return None;
+            }
+            CallNews::Recording {
+                active: now,
+                origin,
+                at_ms,
+            }
+        }
         CallEventType::TranscriptionStarted | CallEventType::TranscriptionStopped => {
             CallNews::Transcription {
                 active: event.kind() == Some(CallEventType::TranscriptionStarted),
@@ -233,13 +253,64 @@ mod tests {
         };
         match news_of(&event(CallEventType::ParticipantsUpdated, data), &mut c, 0) {
             Some(CallNews::Roster { sequence, members }) => {
-                assert_eq!(sequence, 3);
+                assert_eq!(sequence, Some(3));
                 assert_eq!(members[0].name.as_str(), "Megan");
                 assert!(members[0].muted && members[0].on_hold);
                 assert_eq!(members[0].kind, PersonKind::Teams);
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn the_notice_stays_while_any_recording_runs() {
+        let mut c = CallContext::default();
+        let mut recording = |id: &str, state, kind| {
+            let data = CallEventData {
+                recording_id: Some(id.into()),
+                state: Some(state),
+                recording_kind: Some(kind),
+                ..Default::default()
+            };
+            news_of(
+                &event(CallEventType::RecordingStateChanged, data),
+                &mut c,
+                0,
+            )
+        };
+        assert!(matches!(
+            recording("teams", RecordingState::Active, RecordingKind::Teams),
+            Some(CallNews::Recording { active: true, .. })
+        ));
+        assert_eq!(
+            recording(
+                "compliance",
+                RecordingState::Active,
+                RecordingKind::TeamsCompliance
+            ),
+            None
+        );
+        assert_eq!(
+            recording("teams", RecordingState::Inactive, RecordingKind::Teams),
+            None,
+            "the compliance recording still runs"
+        );
+        assert!(matches!(
+            recording(
+                "compliance",
+                RecordingState::Inactive,
+                RecordingKind::TeamsCompliance
+            ),
+            Some(CallNews::Recording { active: false, .. })
+        ));
+        assert!(matches!(
+            recording("x", RecordingState::Unknown, RecordingKind::Unknown),
+            Some(CallNews::Recording {
+                active: true,
+                origin: RecordingOrigin::Other,
+                ..
+            })
+        ));
     }
 
     #[test]

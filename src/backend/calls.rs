@@ -55,6 +55,8 @@ struct Current {
     recording_id: Option<String>,
     /// Events that came before the service's answer told this call's id (a fast refusal can).
     early: Vec<VerifiedEvent>,
+    /// `:hangup` came while the call was being placed: hang up once its id is known.
+    hang_up_pending: bool,
 }
 
 fn say(what: String, fix: &str) -> BackendEvent {
@@ -121,36 +123,37 @@ impl Calls {
     /// `:call`: places a call from the console's identity to `target` (a raw id or, on the emulator, a
     /// UPN), from `thread_id`.
     pub async fn place(&self, ctx: &Arc<Ctx>, thread_id: Option<String>, target: &str) {
-        if self.current.lock().await.live {
-            ctx.emit(say(
-                "A call is already in progress.".into(),
-                "End it with :hangup first.",
-            ))
-            .await;
-            return;
+        // The one call slot is taken before anything is awaited, so a second :call cannot slip in.
+        {
+            let mut current = self.current.lock().await;
+            if current.live {
+                drop(current);
+                ctx.emit(say(
+                    "A call is already in progress.".into(),
+                    "End it with :hangup first.",
+                ))
+                .await;
+                return;
+            }
+            *current = Current {
+                live: true,
+                ..Current::default()
+            };
         }
         let (raw, name) = match super::teams::resolve(ctx, target).await {
             Ok(found) => found,
             Err((what, fix)) => {
-                ctx.emit(BackendEvent::Failure { what, fix }).await;
-                return;
+                return self.give_up(ctx, BackendEvent::Failure { what, fix }).await;
             }
         };
         let callee = CommunicationIdentifier::from_raw_id(&raw);
         if callee.raw_id().as_str() == ctx.me {
-            ctx.emit(say(
-                "You cannot call yourself.".into(),
-                "Call someone else.",
-            ))
-            .await;
-            return;
+            let refusal = say("You cannot call yourself.".into(), "Call someone else.");
+            return self.give_up(ctx, refusal).await;
         }
         let url = match self.callback_url(ctx).await {
             Ok(url) => url,
-            Err(e) => {
-                ctx.emit(e).await;
-                return;
-            }
+            Err(e) => return self.give_up(ctx, e).await,
         };
         let mut context = CallContext {
             own_context: OWN_CONTEXT.to_string(),
@@ -167,14 +170,10 @@ impl Calls {
         .await;
         {
             let mut current = self.current.lock().await;
-            *current = Current {
-                id: None,
-                target: raw.clone(),
-                live: true,
-                context,
-                recording_id: None,
-                early: Vec::new(),
-            };
+            current.target = raw.clone();
+            // A hang-up asked for meanwhile is kept.
+            context.hang_up_requested = current.hang_up_pending;
+            current.context = context;
         }
         let created = self
             .client
@@ -194,15 +193,20 @@ impl Calls {
                     return;
                 };
                 tracing::info!(call = %id, target = %raw, "call placed");
-                let early = {
+                let (early, hang_up) = {
                     let mut current = self.current.lock().await;
                     current.id = Some(id.clone());
-                    std::mem::take(&mut current.early)
+                    (std::mem::take(&mut current.early), current.hang_up_pending)
                 };
-                ctx.emit(BackendEvent::Call(CallNews::Ringing { call_id: id }))
-                    .await;
+                ctx.emit(BackendEvent::Call(CallNews::Ringing {
+                    call_id: id.clone(),
+                }))
+                .await;
                 for event in early {
                     self.on_event(ctx, event).await;
+                }
+                if hang_up {
+                    self.hang_up_now(ctx, &id).await;
                 }
             }
             Err(e) => {
@@ -218,6 +222,12 @@ impl Calls {
                 ctx.emit(BackendEvent::Failure { what, fix }).await;
             }
         }
+    }
+
+    /// Placing failed before the service was asked: the slot is free again.
+    async fn give_up(&self, ctx: &Ctx, why: BackendEvent) {
+        self.current.lock().await.live = false;
+        ctx.emit(why).await;
     }
 
     async fn end_locally(&self, ctx: &Ctx, why: &str) {
@@ -248,13 +258,30 @@ impl Calls {
         }
     }
 
-    /// `:hangup`.
+    /// `:hangup`; while the call is being placed, as soon as the service has answered.
     pub async fn hang_up(&self, ctx: &Ctx) {
+        {
+            let mut current = self.current.lock().await;
+            if current.live && current.id.is_none() {
+                current.hang_up_pending = true;
+                current.context.hang_up_requested = true;
+                drop(current);
+                ctx.emit(BackendEvent::Call(CallNews::Note(SafeText::new(
+                    "hanging up as soon as the service answers",
+                ))))
+                .await;
+                return;
+            }
+        }
         let Some(id) = self.live_call(ctx, "hang up").await else {
             return;
         };
+        self.hang_up_now(ctx, &id).await;
+    }
+
+    async fn hang_up_now(&self, ctx: &Ctx, id: &CallConnectionId) {
         self.current.lock().await.context.hang_up_requested = true;
-        if let Err(e) = self.client.hang_up(&id).await {
+        if let Err(e) = self.client.hang_up(id).await {
             // A call that ended meanwhile is gone: say it ended rather than fail.
             if e.status() == Some(404) {
                 self.end_locally(ctx, "the call had already ended").await;

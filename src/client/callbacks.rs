@@ -104,6 +104,18 @@ impl CallbackVerifier {
         })
     }
 
+    /// Fetches the keys now (so the first callback does not wait for them); a failure is left for
+    /// the first callback to retry.
+    pub async fn prefetch(&self) {
+        let mut keys = self.keys.lock().await;
+        if keys.is_none() {
+            match self.fetch().await {
+                Ok(fetched) => *keys = Some(fetched),
+                Err(e) => tracing::warn!(error = %e, "cannot fetch the callback keys yet"),
+            }
+        }
+    }
+
     /// Checks an `Authorization` header value (`Bearer <jwt>`).
     pub async fn check(
         &self,
@@ -196,9 +208,10 @@ pub async fn listen(
         .map_err(|e| ClientError::Config(format!("cannot listen for callbacks: {e}")))?;
     let path = secret_path();
     let url = match public_url {
-        Some(base) => format!("{}{path}", base.trim_end_matches('/')),
+        Some(base) => public_callback_url(base, &path)?,
         None => format!("http://{local_addr}{path}"),
     };
+    verifier.prefetch().await;
     let receiver = Arc::new(Receiver { verifier, events });
     let app = Router::new()
         .route(&path, post(receive))
@@ -215,6 +228,27 @@ pub async fn listen(
     })
 }
 
+/// The public URL of the listener's path: `base`'s path followed by `path`, with `base`'s query kept
+/// (a key there is a documented way to authenticate callbacks). The service posts to the URL as given
+/// and the tunnel forwards the path, so the listener sees `path`.
+fn public_callback_url(base: &str, path: &str) -> Result<String> {
+    let mut url = reqwest::Url::parse(base.trim())
+        .map_err(|e| ClientError::Config(format!("the callback URL '{base}' is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(ClientError::Config(format!(
+            "the callback URL '{base}' must be an http(s) URL"
+        )));
+    }
+    if !url.path().trim_matches('/').is_empty() {
+        return Err(ClientError::Config(format!(
+            "the callback URL '{base}' has a path; give the tunnel's root (the listener picks the path)"
+        )));
+    }
+    url.set_path(path);
+    url.set_fragment(None);
+    Ok(url.to_string())
+}
+
 async fn receive(
     State(receiver): State<Arc<Receiver>>,
     headers: HeaderMap,
@@ -223,9 +257,17 @@ async fn receive(
     let authorization = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    if let Err(refusal) = receiver.verifier.check(authorization).await {
-        tracing::warn!(reason = %refusal, "refused a Call Automation callback");
-        return StatusCode::UNAUTHORIZED;
+    match receiver.verifier.check(authorization).await {
+        Ok(()) => {}
+        // Our own failure to fetch the keys: the sender should try again, not give up on the event.
+        Err(CallbackRefusal::Keys(e)) => {
+            tracing::warn!(error = %e, "a Call Automation callback waits: the keys cannot be fetched");
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
+        Err(refusal) => {
+            tracing::warn!(reason = %refusal, "refused a Call Automation callback");
+            return StatusCode::UNAUTHORIZED;
+        }
     }
     let events = match parse_callback_body(&body) {
         Ok(events) => events,
@@ -253,4 +295,24 @@ async fn receive(
         }
     }
     StatusCode::OK
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_public_url_keeps_its_query_and_gets_the_listeners_path() {
+        assert_eq!(
+            public_callback_url("https://t.example/?code=KEY", "/callbacks/abc").unwrap(),
+            "https://t.example/callbacks/abc?code=KEY"
+        );
+        assert_eq!(
+            public_callback_url("https://t.example", "/callbacks/abc").unwrap(),
+            "https://t.example/callbacks/abc"
+        );
+        assert!(public_callback_url("https://t.example/api/cb", "/callbacks/abc").is_err());
+        assert!(public_callback_url("ftp://t.example/", "/callbacks/abc").is_err());
+        assert!(public_callback_url("not a url", "/callbacks/abc").is_err());
+    }
 }

@@ -37,11 +37,12 @@ pub struct CallOptions {
 }
 
 /// Why the command stopped early, with its exit code.
+/// The texts may hold what the service said: they are sanitised when shown.
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
-    #[error("{0}")]
+    #[error("{}", sanitize_line(.0))]
     BadInput(String),
-    #[error("{0}")]
+    #[error("{}", sanitize_line(.0))]
     Failed(String),
 }
 
@@ -229,27 +230,77 @@ pub async fn run(options: CallOptions) -> Result<u8, CallError> {
     if !options.json {
         println!("calling {target} from {source} (call {call_id}); Ctrl-C hangs up",);
     }
+    follow(
+        &client,
+        &call_id,
+        &mut events,
+        &options,
+        admin.as_ref(),
+        &target,
+    )
+    .await
+}
+
+/// How long a call that has not connected may stay without any event before the command gives up
+/// (the service rings for about two minutes at most).
+const SILENCE_BEFORE_CONNECTED: Duration = Duration::from_secs(180);
+/// How long to wait for CallDisconnected after hanging up.
+const AFTER_HANG_UP: Duration = Duration::from_secs(15);
+
+/// Prints the call's events until it ends; hangs up when asked (timer or Ctrl-C); a second Ctrl-C
+/// gives up at once.
+async fn follow(
+    client: &CallAutomationClient,
+    call_id: &CallConnectionId,
+    events: &mut mpsc::Receiver<crate::client::callbacks::VerifiedEvent>,
+    options: &CallOptions,
+    admin: Option<&TeamsAdminClient>,
+    target: &str,
+) -> Result<u8, CallError> {
+    let now = tokio::time::Instant::now;
     let mut connected = false;
     let mut hang_up_at: Option<tokio::time::Instant> = None;
-    let mut interrupted = false;
+    let mut hung_up_at: Option<tokio::time::Instant> = None;
+    let mut last_event = now();
+    let hang_up = |why: &str| {
+        if !options.json {
+            println!("{why}: hanging up");
+        }
+        client.hang_up(call_id)
+    };
     loop {
-        let deadline = hang_up_at;
+        let give_up_at = match (hung_up_at, connected) {
+            (Some(at), _) => Some(at + AFTER_HANG_UP),
+            (None, false) => Some(last_event + SILENCE_BEFORE_CONNECTED),
+            (None, true) => None,
+        };
+        let wake = [hang_up_at, give_up_at].into_iter().flatten().min();
         let event = tokio::select! {
             event = events.recv() => event,
-            _ = async { if let Some(d) = deadline { tokio::time::sleep_until(d).await } else { std::future::pending::<()>().await } } => {
-                hang_up_at = None;
-                if let Err(e) = client.hang_up(&call_id).await {
-                    eprintln!("error: cannot hang up: {e}");
-                    return Ok(1);
+            _ = async {
+                match wake {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending::<()>().await,
                 }
-                continue;
+            } => {
+                if hang_up_at.is_some_and(|at| at <= now()) {
+                    hang_up_at = None;
+                    hung_up_at = Some(now());
+                    hang_up("--hangup-after elapsed").await.map_err(|e| CallError::Failed(e.to_string()))?;
+                    continue;
+                }
+                return Err(CallError::Failed(if hung_up_at.is_some() {
+                    "hung up, but CallDisconnected did not arrive".into()
+                } else {
+                    "no call event arrived for 3 minutes: the service cannot reach the callback URL, or its events fail verification (see the warnings above)".into()
+                }));
             }
-            _ = tokio::signal::ctrl_c(), if !interrupted => {
-                interrupted = true;
-                if let Err(e) = client.hang_up(&call_id).await {
-                    eprintln!("error: cannot hang up: {e}");
-                    return Ok(1);
+            _ = tokio::signal::ctrl_c() => {
+                if hung_up_at.is_some() {
+                    return Err(CallError::Failed("interrupted".into()));
                 }
+                hung_up_at = Some(now());
+                hang_up("Ctrl-C").await.map_err(|e| CallError::Failed(e.to_string()))?;
                 continue;
             }
         };
@@ -260,17 +311,18 @@ pub async fn run(options: CallOptions) -> Result<u8, CallError> {
         if event.data.call_connection_id != call_id.as_str() {
             continue;
         }
+        last_event = now();
         println!("{}", render(&event, options.json));
         match event.kind() {
             Some(CallEventType::CallConnected) => {
                 connected = true;
                 if let Some(after) = options.hang_up_after {
-                    hang_up_at = Some(tokio::time::Instant::now() + after);
+                    hang_up_at = Some(now() + after);
                 }
             }
             Some(CallEventType::CreateCallFailed) => {
                 if !options.json {
-                    for fix in fixes_for(admin.as_ref(), &target).await {
+                    for fix in fixes_for(admin, target).await {
                         println!("fix: {fix}");
                     }
                 }

@@ -89,6 +89,8 @@ pub enum RecordingOrigin {
     Teams,
     /// A Teams compliance-recording policy.
     TeamsCompliance,
+    /// A kind of recording this build does not know.
+    Other,
 }
 
 /// What the backend tells the console about the call.
@@ -106,9 +108,10 @@ pub enum CallNews {
     Connected {
         at_ms: i64,
     },
-    /// The whole roster; `sequence` orders rosters that arrive out of order.
+    /// The whole roster; `sequence` orders rosters that arrive out of order (a roster without one is
+    /// taken as the newest).
     Roster {
-        sequence: i32,
+        sequence: Option<i32>,
         members: Vec<CallMember>,
     },
     Recording {

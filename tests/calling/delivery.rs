@@ -133,3 +133,27 @@ async fn a_restart_ends_live_calls_with_99009_and_forgets_them() {
     // The tokens signed before the restart verify with the keys published after it.
     assert!(check_all_callbacks(&after, &rx).await >= 3);
 }
+
+#[tokio::test]
+async fn a_dead_operation_callback_does_not_hold_up_the_calls_own_callback() {
+    let e = TestEmulator::start().await;
+    let rx = CallbackReceiver::start().await;
+    let (call, _, _) = acs_call(&e, &rx, "/main").await;
+    // Nothing listens on port 1 of loopback: every delivery there is refused and retried.
+    let play = json!({"playSources": [{"kind": "text", "text": {"text": "one two"}}],
+                      "operationCallbackUri": "http://127.0.0.1:1/dead"});
+    e.calling(Method::POST, &call_path(&call, ":play"), Some(&play))
+        .await
+        .expect(202);
+    let started = Instant::now();
+    e.calling(Method::DELETE, &call_path(&call, ""), None)
+        .await
+        .expect(204);
+    rx.first(&call, "CallDisconnected").await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "CallDisconnected waited {:?} behind the dead operation callback",
+        started.elapsed()
+    );
+    check_all_callbacks(&e, &rx).await;
+}

@@ -271,8 +271,9 @@ async fn check_all_callbacks(e: &TestEmulator, rx: &CallbackReceiver) -> usize {
             "the token's kid is published: {header}"
         );
         let claims = verifier.verify(r);
-        assert_eq!(claims.exp - claims.iat, 300, "{}", r.describe());
-        assert_eq!(claims.aud, e.resource_id());
+        assert_eq!(Some(claims.exp - 300), claims.iat, "{}", r.describe());
+        assert_eq!(claims.nbf, claims.iat, "{}", r.describe());
+        assert_eq!(claims.aud.to_string(), e.resource_id());
     }
     received.len()
 }

@@ -240,3 +240,34 @@ async fn nestor_starts_a_teams_recording_and_then_transcription_that_the_app_hea
     assert_eq!(live["transcription"], true);
     check_all_callbacks(&e, &rx).await;
 }
+
+#[tokio::test]
+async fn the_app_cannot_stop_pause_or_resume_a_teams_users_recording() {
+    let e = TestEmulator::start().await;
+    let rx = CallbackReceiver::start().await;
+    let (call, _) = connected_call(&e, &rx, teams_user(MEGAN), "/teams-recording").await;
+    let started = admin(
+        &e,
+        Method::POST,
+        &format!("/emulator/teams/users/{MEGAN_UPN}/call/recording"),
+        Some(&json!({"active": true})),
+    )
+    .await;
+    let id = started.expect(200)["recordingId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/calling/recordings/{}", enc(&id));
+    e.calling(Method::DELETE, &path, None)
+        .await
+        .expect_error(403, "Forbidden");
+    e.calling(Method::POST, &format!("{path}:pause"), None)
+        .await
+        .expect_error(403, "Forbidden");
+    assert_eq!(
+        rx.count(&call, "RecordingStateChanged"),
+        1,
+        "the Teams recording still runs"
+    );
+    check_all_callbacks(&e, &rx).await;
+}

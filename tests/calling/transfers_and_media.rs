@@ -215,3 +215,43 @@ async fn recognize_is_refused_with_a_teams_user_and_not_simulated_otherwise() {
     unsimulated.expect_error(501, "NotImplemented");
     check_all_callbacks(&e, &rx).await;
 }
+
+#[tokio::test]
+async fn transcription_by_the_app_and_by_teams_together_starts_once_and_stops_once() {
+    let e = TestEmulator::start().await;
+    let rx = CallbackReceiver::start().await;
+    let (call, _) = connected_call(&e, &rx, teams_user(MEGAN), "/both-transcribe").await;
+    let path = format!("/emulator/teams/users/{MEGAN_UPN}/call/transcription");
+    admin(&e, Method::POST, &path, Some(&json!({"active": true})))
+        .await
+        .expect(200);
+    rx.first(&call, "TranscriptionStarted").await;
+    e.calling(
+        Method::POST,
+        &call_path(&call, ":startTranscription"),
+        Some(&json!({"operationContext": "app-on"})),
+    )
+    .await
+    .expect(202);
+    let ack = rx.first(&call, "TranscriptionUpdated").await;
+    assert_eq!(ack.data()["operationContext"], "app-on");
+    admin(&e, Method::POST, &path, Some(&json!({"active": false})))
+        .await
+        .expect(200);
+    e.calling(
+        Method::POST,
+        &call_path(&call, ":stopTranscription"),
+        Some(&json!({"operationContext": "app-off"})),
+    )
+    .await
+    .expect(202);
+    let stopped = rx.first(&call, "TranscriptionStopped").await;
+    assert_eq!(
+        stopped.data()["operationContext"],
+        "app-off",
+        "the call stops being transcribed only when the app stops too"
+    );
+    assert_eq!(rx.count(&call, "TranscriptionStarted"), 1);
+    assert_eq!(rx.count(&call, "TranscriptionStopped"), 1);
+    check_all_callbacks(&e, &rx).await;
+}

@@ -19,7 +19,7 @@ pub fn on_news(state: &mut AppState, news: CallNews) -> Vec<Effect> {
                 target,
                 phase: CallPhase::Placing,
                 roster: Vec::new(),
-                roster_sequence: 0,
+                roster_sequence: None,
                 note: None,
             });
         }
@@ -39,7 +39,7 @@ pub fn on_news(state: &mut AppState, news: CallNews) -> Vec<Effect> {
         CallNews::Roster { sequence, members } => {
             // Rosters may arrive out of order; the sequence number says which is newest.
             if let Some(call) = state.call.as_mut()
-                && sequence > call.roster_sequence
+                && newer(sequence, call.roster_sequence)
             {
                 call.roster_sequence = sequence;
                 call.roster = members;
@@ -106,6 +106,14 @@ pub fn on_news(state: &mut AppState, news: CallNews) -> Vec<Effect> {
     effects
 }
 
+/// Whether a roster numbered `sequence` replaces one numbered `shown`.
+fn newer(sequence: Option<i32>, shown: Option<i32>) -> bool {
+    match (sequence, shown) {
+        (Some(s), Some(shown)) => s > shown,
+        _ => true,
+    }
+}
+
 fn bell(state: &AppState) -> Option<Effect> {
     state.bell_on_recording.then_some(Effect::Bell)
 }
@@ -136,6 +144,7 @@ fn recording_origin(state: &AppState, origin: RecordingOrigin) -> String {
         RecordingOrigin::ThisApp => "This app".to_string(),
         RecordingOrigin::Teams => other_side(state),
         RecordingOrigin::TeamsCompliance => "A Teams compliance-recording policy".to_string(),
+        RecordingOrigin::Other => "Someone".to_string(),
     }
 }
 

@@ -103,6 +103,7 @@ pub async fn create(
         transcription: Default::default(),
         play: None,
         far_end_media: None,
+        pending_transfer: None,
         created_ms: now_ms(),
         connected_ms: None,
         ended_ms: None,
@@ -239,7 +240,8 @@ async fn transfer(
     };
     let repeat = repeat_of(&headers, format!("transfer:{id}"))?;
     let checked_target = target.clone();
-    let checked_transferee = transferee.clone();
+    let transfer_id = crate::ids::uuid_v4();
+    let pending = transfer_id.clone();
     let response = OperationContextResponse {
         operation_context: request.operation_context.clone(),
     };
@@ -249,35 +251,47 @@ async fn transfer(
                 "The call is not connected yet; transfer it once it is.",
             ));
         }
+        if call.pending_transfer.is_some() {
+            return Err(ApiError::bad_request(
+                "A transfer of this call is already under way.",
+            ));
+        }
         let others: Vec<&Party> = call.others().collect();
-        match (&checked_transferee, others.as_slice()) {
-            (Some(t), _) if call.party(t).is_none() => {
+        let transferee = match (transferee, others.as_slice()) {
+            (Some(t), _) if call.party(&t).is_none() => {
                 return Err(ApiError::invalid_field(
                     "transferee",
                     format!("{t} is not in this call."),
                 ));
             }
-            (None, [_]) | (Some(_), _) => {}
+            (Some(t), _) => t,
+            (None, [only]) => only.raw_id.clone(),
             (None, _) => {
                 return Err(ApiError::invalid_field(
                     "transferee",
                     "A transfer without a transferee works on 1:1 calls only; name the transferee.",
                 ));
             }
-        }
+        };
         if call.party(&checked_target).is_some() {
             return Err(ApiError::invalid_field(
                 "targetParticipant",
                 format!("{checked_target} is already in this call."),
             ));
         }
+        call.pending_transfer = Some((pending, transferee));
         Answer::json(StatusCode::ACCEPTED, &response)
     })
     .await?;
     if applied {
         let plan = far_end::plan_for(&state, &target).await;
         tokio::spawn(finish_transfer(
-            state, id, target, transferee, operation, plan,
+            state,
+            id,
+            transfer_id,
+            target,
+            operation,
+            plan,
         ));
     }
     Ok(answer)
@@ -288,8 +302,8 @@ async fn transfer(
 async fn finish_transfer(
     state: EmulatorState,
     id: String,
+    transfer_id: String,
     target: String,
-    transferee: Option<String>,
     operation: Operation,
     plan: Plan,
 ) {
@@ -306,9 +320,24 @@ async fn finish_transfer(
     )
     .await;
     let result = change_quietly(&state, &id, move |call, events_out, _db| {
-        if call.phase != Phase::Connected {
+        // Only this transfer, and only while the call is as it was asked for.
+        let Some((pending, transferee)) = call.pending_transfer.take() else {
+            return Ok(false);
+        };
+        if pending != transfer_id || call.phase != Phase::Connected {
+            call.pending_transfer = Some((pending, transferee));
             return Ok(false);
         }
+        let failure = match failure {
+            None if call.party(&transferee).is_none() => {
+                Some(crate::acs::calling::ResultInformation::new(
+                    400,
+                    0,
+                    "The transferee left the call before the transfer completed.",
+                ))
+            }
+            other => other,
+        };
         match failure {
             Some(result) => {
                 events_out.push(events::simple(
@@ -319,9 +348,6 @@ async fn finish_transfer(
                 ));
             }
             None => {
-                let transferee = transferee
-                    .or_else(|| call.others().next().map(|p| p.raw_id.clone()))
-                    .unwrap_or_default();
                 let mut data = events::base(
                     call,
                     Some(&operation),

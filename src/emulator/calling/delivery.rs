@@ -1,7 +1,7 @@
 //! Delivering callbacks: each event is POSTed on its own, as a one-element JSON array, with a fresh
-//! `Authorization: Bearer <JWT>`. Each call has its own queue, so a call's events arrive in order and a
-//! slow or dead receiver holds up only its own call. Failed deliveries are retried with backoff, then
-//! dropped with a log line.
+//! `Authorization: Bearer <JWT>`. Each call has a queue per destination, so the events a receiver gets
+//! arrive in order, and a slow or dead receiver holds up only itself: not its call's other callback URLs,
+//! nor other calls. Failed deliveries are retried with backoff, then dropped with a log line.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -55,11 +55,13 @@ pub struct Sender {
     pub audience: Arc<str>,
 }
 
-/// Routes callbacks to per-call queues until the emulator stops.
+/// Routes callbacks to a queue per call and destination until the emulator stops.
 pub async fn run(Queue(mut queue): Queue, sender: Sender) {
-    let mut calls: HashMap<String, mpsc::UnboundedSender<PendingCallback>> = HashMap::new();
+    let mut calls: HashMap<(String, String), mpsc::UnboundedSender<PendingCallback>> =
+        HashMap::new();
     while let Some(callback) = queue.recv().await {
-        let callback = match calls.get(&callback.call_id) {
+        let key = (callback.call_id.clone(), callback.url.clone());
+        let callback = match calls.get(&key) {
             Some(tx) => match tx.send(callback) {
                 Ok(()) => continue,
                 // That call's queue stopped while idle: start a new one.
@@ -69,9 +71,8 @@ pub async fn run(Queue(mut queue): Queue, sender: Sender) {
         };
         calls.retain(|_, tx| !tx.is_closed());
         let (tx, rx) = mpsc::unbounded_channel();
-        let call_id = callback.call_id.clone();
         let _ = tx.send(callback);
-        calls.insert(call_id, tx);
+        calls.insert(key, tx);
         tokio::spawn(call_queue(rx, sender.clone()));
     }
 }
@@ -87,9 +88,18 @@ async fn call_queue(mut rx: mpsc::UnboundedReceiver<PendingCallback>, sender: Se
     }
 }
 
-/// The URL without its query (callback URLs may carry a key there), for logs.
-fn shown(url: &str) -> &str {
-    url.split(['?', '#']).next().unwrap_or(url)
+/// Where a callback goes, for logs: scheme, host and port only (callback URLs may carry a key in their
+/// query, or a secret in their path).
+fn shown(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => format!(
+            "{}://{}{}",
+            u.scheme(),
+            u.host_str().unwrap_or("?"),
+            u.port().map(|p| format!(":{p}")).unwrap_or_default()
+        ),
+        Err(_) => "an unreadable URL".to_string(),
+    }
 }
 
 async fn deliver(sender: &Sender, callback: &PendingCallback) {
@@ -120,7 +130,7 @@ async fn deliver(sender: &Sender, callback: &PendingCallback) {
             .await;
         match sent {
             Ok(response) if response.status().is_success() => {
-                tracing::debug!(call = %callback.call_id, url = shown(&callback.url), "callback delivered");
+                tracing::debug!(call = %callback.call_id, url = %shown(&callback.url), "callback delivered");
                 return;
             }
             Ok(response) => {
@@ -139,7 +149,7 @@ async fn deliver(sender: &Sender, callback: &PendingCallback) {
     }
     tracing::warn!(
         call = %callback.call_id,
-        url = shown(&callback.url),
+        url = %shown(&callback.url),
         error = %last_error,
         "a callback could not be delivered; it was dropped"
     );
@@ -153,8 +163,11 @@ mod tests {
     fn logged_urls_leave_out_their_query() {
         assert_eq!(
             shown("https://app.example/cb?code=secret"),
-            "https://app.example/cb"
+            "https://app.example"
         );
-        assert_eq!(shown("http://127.0.0.1:9/cb"), "http://127.0.0.1:9/cb");
+        assert_eq!(
+            shown("http://127.0.0.1:9/callbacks/secret-path"),
+            "http://127.0.0.1:9"
+        );
     }
 }

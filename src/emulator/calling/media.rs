@@ -247,8 +247,14 @@ async fn transcription(
                         "Transcription is not running in this call."
                     }));
                 }
+                let was = call.transcription.is_on();
                 call.transcription.by_app = on;
-                events_out.push(events::transcription(call, on, Some(&operation)));
+                if call.transcription.is_on() != was {
+                    events_out.push(events::transcription(call, on, Some(&operation)));
+                } else {
+                    // The Teams side transcribes too: the call's state is unchanged; acknowledge.
+                    events_out.push(updated_transcription(call, &operation));
+                }
             }
             None => {
                 if !call.transcription.by_app {
@@ -256,31 +262,39 @@ async fn transcription(
                         "Transcription is not running in this call; start it first.",
                     ));
                 }
-                let mut data = events::base(
-                    call,
-                    Some(&operation),
-                    ResultInformation {
-                        code: 200,
-                        sub_code: 0,
-                        message: "Action completed successfully.".into(),
-                    },
-                );
-                data.transcription_update = Some(TranscriptionUpdate {
-                    transcription_status: "transcriptionUpdated".into(),
-                    transcription_status_details: "transcriptionLocaleUpdated".into(),
-                });
-                events_out.push(events::call_event(
-                    call,
-                    CallEventType::TranscriptionUpdated,
-                    Some(&operation),
-                    data,
-                ));
+                events_out.push(updated_transcription(call, &operation));
             }
         }
         Ok(Answer::empty(StatusCode::ACCEPTED))
     })
     .await?;
     Ok(answer)
+}
+
+/// TranscriptionUpdated for the application's request.
+fn updated_transcription(
+    call: &super::model::Call,
+    operation: &super::model::Operation,
+) -> events::Outgoing {
+    let mut data = events::base(
+        call,
+        Some(operation),
+        ResultInformation {
+            code: 200,
+            sub_code: 0,
+            message: "Action completed successfully.".into(),
+        },
+    );
+    data.transcription_update = Some(TranscriptionUpdate {
+        transcription_status: "transcriptionUpdated".into(),
+        transcription_status_details: "transcriptionLocaleUpdated".into(),
+    });
+    events::call_event(
+        call,
+        CallEventType::TranscriptionUpdated,
+        Some(operation),
+        data,
+    )
 }
 
 async fn hold(

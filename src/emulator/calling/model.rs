@@ -135,6 +135,13 @@ pub struct Transcription {
     pub by_teams: bool,
 }
 
+impl Transcription {
+    /// Someone transcribes the call.
+    pub fn is_on(&self) -> bool {
+        self.by_app || self.by_teams
+    }
+}
+
 /// A call connection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -169,6 +176,9 @@ pub struct Call {
     /// What the far end plays to the caller (a voice app's greeting), shown by the admin API.
     #[serde(default)]
     pub far_end_media: Option<String>,
+    /// The application's transfer under way: its id and the transferee.
+    #[serde(default)]
+    pub pending_transfer: Option<(String, String)>,
     pub created_ms: i64,
     #[serde(default)]
     pub connected_ms: Option<i64>,

@@ -109,12 +109,20 @@ fn unknown_recording(id: &str) -> ApiError {
     ))
 }
 
-/// The recording `id` of a live call, not stopped.
+/// The application's recording `id` of a live call, not stopped. A Teams recording is the Teams
+/// user's: the application cannot stop, pause or resume it.
 fn find<'a>(call: &'a mut Call, id: &str) -> Result<&'a mut Recording, ApiError> {
-    call.recordings
+    let recording = call
+        .recordings
         .iter_mut()
         .find(|r| r.id == id && !r.stopped)
-        .ok_or_else(|| unknown_recording(id))
+        .ok_or_else(|| unknown_recording(id))?;
+    if recording.kind != RecordingKind::AzureCommunicationServices {
+        return Err(ApiError::forbidden(format!(
+            "Recording '{id}' is a Teams recording: only the Teams side can stop, pause or resume it."
+        )));
+    }
+    Ok(recording)
 }
 
 async fn call_of(state: &EmulatorState, recording: &str) -> Result<Call, ApiError> {

@@ -93,8 +93,12 @@ pub fn transcribe(
             if active { "on" } else { "off" }
         )));
     }
+    let was = call.transcription.is_on();
     call.transcription.by_teams = active;
-    events_out.push(events::transcription(call, active, None));
+    // The events say whether the call is transcribed, whoever does it.
+    if call.transcription.is_on() != was {
+        events_out.push(events::transcription(call, active, None));
+    }
     Ok(())
 }
 
@@ -173,7 +177,7 @@ pub fn end(
     for recording in &ended {
         events_out.push(events::recording_changed(call, recording));
     }
-    if call.transcription.by_app || call.transcription.by_teams {
+    if call.transcription.is_on() {
         call.transcription = Default::default();
         events_out.push(events::transcription(call, false, None));
     }
