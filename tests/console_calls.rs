@@ -46,6 +46,15 @@ async fn failure(running: &mut Running) -> (String, String) {
         .await
 }
 
+/// Waits for the call to end and says how.
+async fn ended(running: &mut Running, what: &str) -> CallEnd {
+    wait_news(running, what, |n| match n {
+        CallNews::Ended { end, .. } => Some(end.clone()),
+        _ => None,
+    })
+    .await
+}
+
 async fn console(e: &TestEmulator) -> (Running, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut running = start(target(e, dir.path(), false), None);
@@ -112,11 +121,7 @@ async fn a_call_to_a_teams_user_connects_shows_the_roster_and_the_teams_recordin
     assert_eq!(origin, RecordingOrigin::Teams);
 
     running.commands.send(Command::HangUp).await.unwrap();
-    let end = wait_news(&mut running, "the end", |n| match n {
-        CallNews::Ended { end, .. } => Some(end.clone()),
-        _ => None,
-    })
-    .await;
+    let end = ended(&mut running, "the end").await;
     assert_eq!(end, CallEnd::HungUp);
 }
 
@@ -125,11 +130,7 @@ async fn refused_calls_name_the_rule_and_the_powershell_that_fixes_it() {
     let e = TestEmulator::start().await;
     let (mut running, _dir) = console(&e).await;
     place(&running, "adele@contoso.example").await;
-    let end = wait_news(&mut running, "the refusal", |n| match n {
-        CallNews::Ended { end, .. } => Some(end.clone()),
-        _ => None,
-    })
-    .await;
+    let end = ended(&mut running, "the refusal").await;
     assert!(
         matches!(&end, CallEnd::NotAllowed { rule } if rule.as_str().contains("EnableAcsFederationAccess")),
         "{end:?}"
@@ -147,11 +148,7 @@ async fn refused_calls_name_the_rule_and_the_powershell_that_fixes_it() {
     assert!(fix.contains("Grant-CsTeamsUpgradePolicy"), "{fix}");
 
     place(&running, "alex@contoso.example").await;
-    let end = wait_news(&mut running, "the decline", |n| match n {
-        CallNews::Ended { end, .. } => Some(end.clone()),
-        _ => None,
-    })
-    .await;
+    let end = ended(&mut running, "the decline").await;
     assert_eq!(end, CallEnd::Declined);
 }
 

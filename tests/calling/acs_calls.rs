@@ -185,13 +185,7 @@ async fn adding_then_removing_an_acs_user_reports_each_result_and_a_roster_with_
         raw_ids(&shrunk.data()["participants"]),
         sorted(&[&source, &callee])
     );
-    let listed = e
-        .calling(Method::GET, &call_path(&call, "/participants"), None)
-        .await;
-    assert_eq!(
-        raw_ids(&listed.expect(200)["value"]),
-        sorted(&[&source, &callee])
-    );
+    assert_roster(&e, &call, &[&source, &callee]).await;
     assert_eq!(rx.count(&call, "CallDisconnected"), 0, "two parties remain");
     check_all_callbacks(&e, &rx).await;
 }

@@ -159,6 +159,14 @@ async fn acs_call(e: &TestEmulator, rx: &CallbackReceiver, path: &str) -> (Strin
     (call, source, callee)
 }
 
+/// Asserts who is in the call, as GET participants lists them.
+async fn assert_roster(e: &TestEmulator, call: &str, expected: &[&str]) {
+    let listed = e
+        .calling(Method::GET, &call_path(call, "/participants"), None)
+        .await;
+    assert_eq!(raw_ids(&listed.expect(200)["value"]), sorted(expected));
+}
+
 /// The Teams side and the tenant, through the admin API (HMAC-signed like identity).
 async fn admin(
     e: &TestEmulator,

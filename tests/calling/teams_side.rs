@@ -118,13 +118,7 @@ async fn teams_users_cannot_transfer_or_forward_to_acs_users_nor_call_them() {
     );
 
     // None of that touched the call.
-    let listed = e
-        .calling(Method::GET, &call_path(&call, "/participants"), None)
-        .await;
-    assert_eq!(
-        raw_ids(&listed.expect(200)["value"]),
-        sorted(&[&source, &teams_raw(MEGAN)])
-    );
+    assert_roster(&e, &call, &[&source, &teams_raw(MEGAN)]).await;
     // A transfer to another Teams user works: the app sees Nestor instead of Megan.
     let to_nestor = admin(
         &e,
@@ -182,13 +176,7 @@ async fn a_teams_side_transfer_to_a_user_the_interop_rules_block_is_refused() {
             "the refusal names the rule that blocks {who}: {message}"
         );
     }
-    let listed = e
-        .calling(Method::GET, &call_path(&call, "/participants"), None)
-        .await;
-    assert_eq!(
-        raw_ids(&listed.expect(200)["value"]),
-        sorted(&[&source, &teams_raw(MEGAN)])
-    );
+    assert_roster(&e, &call, &[&source, &teams_raw(MEGAN)]).await;
     check_all_callbacks(&e, &rx).await;
 }
 

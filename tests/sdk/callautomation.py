@@ -21,7 +21,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import re
 import sys
 import threading
@@ -63,47 +62,25 @@ CALLBACK_TOKEN_LIFETIME = 300
 JWT_LEEWAY = 5
 
 
-def env(name):
-    value = os.environ.get(name)
-    if not value:
-        sys.exit(f"environment variable {name} is required")
-    return value
+from scenario import (  # noqa: E402  (shared set-up)
+    CA_CERT,
+    CLIENT_KWARGS,
+    CONNECTION_STRING,
+    ENDPOINT,
+    connection_string_part,
+    drain,
+    ok,
+)
 
-
-CONNECTION_STRING = env("ACS_CONNECTION_STRING")
-CA_CERT = env("ACS_CA_CERT")
-
-# Passed to every SDK client. connection_verify trusts the emulator's CA. With no
-# retries a server error surfaces as the response it was, not as a later retry's
-# outcome; the timeouts keep a hung server from stalling the run for minutes.
-CLIENT_KWARGS = {
-    "connection_verify": CA_CERT,
-    "retry_total": 0,
-    "connection_timeout": 10,
-    "read_timeout": 30,
-}
 # The same for the plain requests made with `requests`.
 HTTP_TIMEOUT = (10, 30)
 
 
-def connection_string_part(name):
-    for part in CONNECTION_STRING.split(";"):
-        key, _, value = part.partition("=")
-        if key.strip().lower() == name:
-            return value.strip()
-    raise ValueError(f"connection string has no {name}")
-
-
-ENDPOINT = connection_string_part("endpoint").rstrip("/") + "/"
 ACCESS_KEY = connection_string_part("accesskey")
 
 # Loopback traffic must not go through a proxy from the environment.
 HTTP = requests.Session()
 HTTP.trust_env = False
-
-
-def ok(step):
-    print(f"ok: {step}", flush=True)
 
 
 # ---------------------------------------------------------------- helpers
@@ -131,11 +108,6 @@ def expect_error(status, call, what, error_type=HttpResponseError, message_conta
             )
         return err
     raise AssertionError(f"{what}: expected HTTP {status}, but the call succeeded with {result!r}")
-
-
-def drain(paged):
-    """Force a lazy ItemPaged to make its requests."""
-    return list(paged)
 
 
 def value_of(enum_or_str):

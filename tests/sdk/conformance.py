@@ -12,7 +12,6 @@ and a non-zero exit status.
 
 import base64
 import json
-import os
 import re
 import sys
 import traceback
@@ -32,40 +31,7 @@ from azure.communication.chat import (
 UNKNOWN_THREAD_ID = "19:00000000000000000000000000000000@thread.v2"
 
 
-def env(name):
-    value = os.environ.get(name)
-    if not value:
-        sys.exit(f"environment variable {name} is required")
-    return value
-
-
-CONNECTION_STRING = env("ACS_CONNECTION_STRING")
-CA_CERT = env("ACS_CA_CERT")
-
-# Passed to every client. connection_verify trusts the emulator's CA. With no
-# retries a server error surfaces as the response it was, not as a later retry's
-# outcome; the timeouts keep a hung server from stalling the run for minutes.
-CLIENT_KWARGS = {
-    "connection_verify": CA_CERT,
-    "retry_total": 0,
-    "connection_timeout": 10,
-    "read_timeout": 30,
-}
-
-
-def endpoint_from(connection_string):
-    for part in connection_string.split(";"):
-        key, _, value = part.partition("=")
-        if key.strip().lower() == "endpoint":
-            return value.strip()
-    raise ValueError("connection string has no endpoint")
-
-
-ENDPOINT = endpoint_from(CONNECTION_STRING)
-
-
-def ok(step):
-    print(f"ok: {step}", flush=True)
+from scenario import CLIENT_KWARGS, CONNECTION_STRING, ENDPOINT, drain, ok  # noqa: E402  (shared set-up)
 
 
 # ---------------------------------------------------------------- helpers
@@ -88,11 +54,6 @@ def expect_error(status, code, call, what):
         )
         return err
     raise AssertionError(f"{what}: expected HTTP {status}, but the call succeeded with {result!r}")
-
-
-def drain(paged):
-    """Force a lazy ItemPaged to make its requests."""
-    return list(paged)
 
 
 def parse_datetime(text):

@@ -258,13 +258,10 @@ async fn transfer(
         }
         let others: Vec<&Party> = call.others().collect();
         let transferee = match (transferee, others.as_slice()) {
-            (Some(t), _) if call.party(&t).is_none() => {
-                return Err(ApiError::invalid_field(
-                    "transferee",
-                    format!("{t} is not in this call."),
-                ));
+            (Some(t), _) => {
+                call.expect_party(&t, "transferee")?;
+                t
             }
-            (Some(t), _) => t,
             (None, [only]) => only.raw_id.clone(),
             (None, _) => {
                 return Err(ApiError::invalid_field(
@@ -273,12 +270,7 @@ async fn transfer(
                 ));
             }
         };
-        if call.party(&checked_target).is_some() {
-            return Err(ApiError::invalid_field(
-                "targetParticipant",
-                format!("{checked_target} is already in this call."),
-            ));
-        }
+        call.expect_absent(&checked_target, "targetParticipant")?;
         call.pending_transfer = Some((pending, transferee));
         Answer::json(StatusCode::ACCEPTED, &response)
     })

@@ -160,11 +160,8 @@ async fn play(state: EmulatorState, id: String, request: PlayRequest) -> Result<
                 "The call is not connected yet; play media once it is.",
             ));
         }
-        if let Some(t) = play_to.iter().find(|t| call.party(t).is_none()) {
-            return Err(ApiError::invalid_field(
-                "playTo",
-                format!("{t} is not in this call."),
-            ));
+        for t in &play_to {
+            call.expect_party(t, "playTo")?;
         }
         if let Some(current) = call.play.take() {
             if !interrupt {
@@ -305,12 +302,7 @@ async fn hold(
 ) -> Result<Answer, ApiError> {
     let who = resolve(&request.target_participant, "targetParticipant")?;
     let (answer, _) = change(state, id, None, move |call, events_out, _db| {
-        if call.party(&who).is_none() {
-            return Err(ApiError::invalid_field(
-                "targetParticipant",
-                format!("{who} is not in this call."),
-            ));
-        }
+        call.expect_party(&who, "targetParticipant")?;
         teams_side::hold(call, &who, on, events_out)?;
         Ok(Answer::empty(StatusCode::OK))
     })

@@ -7,6 +7,7 @@ use crate::acs::calling::{
     CallConnectionProperties, CallConnectionState, CallParticipant, RecordingKind, RecordingState,
 };
 use crate::acs::identifier::{CommunicationIdentifier, IdentifierKind};
+use crate::emulator::error::ApiError;
 
 /// Where a call is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,6 +207,23 @@ impl Call {
 
     pub fn party_mut(&mut self, raw_id: &str) -> Option<&mut Party> {
         self.parties.iter_mut().find(|p| p.raw_id == raw_id)
+    }
+
+    /// 400 naming `field` unless `raw_id` is in the call.
+    pub fn expect_party(&self, raw_id: &str, field: &str) -> Result<&Party, ApiError> {
+        self.party(raw_id)
+            .ok_or_else(|| ApiError::invalid_field(field, format!("{raw_id} is not in this call.")))
+    }
+
+    /// 400 naming `field` if `raw_id` is in the call already.
+    pub fn expect_absent(&self, raw_id: &str, field: &str) -> Result<(), ApiError> {
+        match self.party(raw_id) {
+            Some(_) => Err(ApiError::invalid_field(
+                field,
+                format!("{raw_id} is already in this call."),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Whether a Teams user or app is (or is being called) in this call.

@@ -172,12 +172,7 @@ async fn remove(
                 "The application cannot remove itself; hang up instead.",
             ));
         }
-        if call.party(&who).is_none() {
-            return Err(ApiError::invalid_field(
-                "participantToRemove",
-                format!("{who} is not in this call."),
-            ));
-        }
+        call.expect_party(&who, "participantToRemove")?;
         call.parties.retain(|p| p.raw_id != who);
         let mut data = events::base(
             call,
@@ -227,11 +222,10 @@ async fn mute(
         operation_context: request.operation_context.clone(),
     };
     let (answer, _) = change(&state, &id, repeat, move |call, events_out, _db| {
-        let party = call.party_mut(&who).ok_or_else(|| {
-            ApiError::invalid_field("targetParticipants", format!("{who} is not in this call."))
-        })?;
-        if !party.muted {
-            party.muted = true;
+        if !call.expect_party(&who, "targetParticipants")?.muted {
+            if let Some(party) = call.party_mut(&who) {
+                party.muted = true;
+            }
             events_out.push(events::participants_updated(call));
         }
         Answer::json(StatusCode::OK, &response)

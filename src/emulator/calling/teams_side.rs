@@ -145,12 +145,7 @@ pub fn transfer(
     events_out: &mut Vec<Outgoing>,
 ) -> Result<(), ApiError> {
     in_call(call, raw_id)?;
-    if call.party(target).is_some() {
-        return Err(ApiError::invalid_field(
-            "target",
-            format!("{target} is already in this call."),
-        ));
-    }
+    call.expect_absent(target, "target")?;
     call.parties.retain(|p| p.raw_id != raw_id);
     call.parties.push(Party::new(target, target_name));
     events_out.push(events::participants_updated(call));
