@@ -4,6 +4,7 @@
 mod call_news;
 pub mod calls;
 mod convert;
+mod forgotten;
 pub mod outbox;
 pub mod protocol;
 mod realtime;
@@ -57,6 +58,8 @@ pub struct Ctx {
     pub http: reqwest::Client,
     /// The call in progress.
     pub calls: Calls,
+    /// Deleted threads removed from the list.
+    pub forgotten: forgotten::Forgotten,
 }
 
 impl Ctx {
@@ -123,12 +126,22 @@ pub fn spawn(
                 return;
             }
         };
+        let forgotten = match forgotten::Forgotten::open(config.outbox_path.as_deref()) {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!(error = %e, "forgotten threads are kept in memory only");
+                match forgotten::Forgotten::open(None) {
+                    Ok(f) => f,
+                    Err(_) => return,
+                }
+            }
+        };
         run(
             session,
             config.target,
             config.feed,
             config.callbacks,
-            outbox,
+            (outbox, forgotten),
             commands,
             events,
         )
@@ -141,7 +154,7 @@ async fn run(
     target: Target,
     feed: ChangeFeed,
     callbacks: CallbackSetup,
-    outbox: Outbox,
+    (outbox, forgotten): (Outbox, forgotten::Forgotten),
     mut commands: mpsc::Receiver<Command>,
     events: mpsc::Sender<BackendEvent>,
 ) {
@@ -169,6 +182,7 @@ async fn run(
         teams_admin: session.teams_admin.clone(),
         http: session.http.clone(),
         calls,
+        forgotten,
     });
     ctx.emit(BackendEvent::Connected(Connection {
         endpoint_label: session.endpoint_label.clone(),
@@ -264,7 +278,7 @@ async fn initial_load(ctx: &Arc<Ctx>, session: &Session, target: &Target) {
             Err(e) => tracing::warn!(error = %e, "cannot create the welcome thread"),
         }
     }
-    ctx.emit(BackendEvent::Threads(threads)).await;
+    sync::report_threads(ctx, threads).await;
 }
 
 async fn resume_outbox(ctx: &Arc<Ctx>, senders: &Senders) {
@@ -331,7 +345,11 @@ fn handle(ctx: &Arc<Ctx>, senders: &Senders, command: Command) {
 async fn act(ctx: &Arc<Ctx>, command: Command) {
     let result = match command {
         Command::LoadOlder { thread_id } => {
-            sync::load_older(ctx, &thread_id).await;
+            sync::load_older(ctx, &thread_id, sync::PAGE).await;
+            Ok(())
+        }
+        Command::SeekOlder { thread_id } => {
+            sync::load_older(ctx, &thread_id, sync::SEEK_PAGE).await;
             Ok(())
         }
         Command::EditMessage {
@@ -496,6 +514,12 @@ async fn act(ctx: &Arc<Ctx>, command: Command) {
             ctx.calls.record(ctx).await;
             Ok(())
         }
+        Command::ForgetThread { thread_id } => {
+            if let Err(e) = ctx.forgotten.forget(&thread_id) {
+                tracing::warn!(error = %e, "cannot keep a forgotten thread");
+            }
+            Ok(())
+        }
         Command::OpenThread { .. }
         | Command::SendMessage { .. }
         | Command::RetrySend { .. }
@@ -509,7 +533,7 @@ async fn act(ctx: &Arc<Ctx>, command: Command) {
 
 async fn reload_threads(ctx: &Arc<Ctx>) {
     match sync::load_threads(ctx).await {
-        Ok(threads) => ctx.emit(BackendEvent::Threads(threads)).await,
+        Ok(threads) => sync::report_threads(ctx, threads).await,
         Err(e) => tracing::warn!(error = %e, "cannot reload threads"),
     }
 }

@@ -18,6 +18,11 @@ pub enum Command {
     LoadOlder {
         thread_id: String,
     },
+    /// The next older page when reaching far back (Home, `:goto`, search): the largest pages the
+    /// service gives.
+    SeekOlder {
+        thread_id: String,
+    },
     SendMessage {
         thread_id: String,
         client_id: String,
@@ -53,6 +58,10 @@ pub enum Command {
         topic: String,
     },
     DeleteThread {
+        thread_id: String,
+    },
+    /// Keep a deleted thread out of the list from now on.
+    ForgetThread {
         thread_id: String,
     },
     Typing {
@@ -104,6 +113,13 @@ pub enum BackendEvent {
     ThreadChanged(ThreadSummary),
     ThreadDeleted {
         thread_id: String,
+    },
+    /// A thread's unread count and Teams badge, worked out from the service's durable state.
+    ThreadCounts {
+        thread_id: String,
+        unread: usize,
+        has_teams_users: bool,
+        last_activity_ms: Option<i64>,
     },
     /// Messages to merge into a thread (a page, or news); `older_available` is set with pages.
     Messages {

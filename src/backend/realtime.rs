@@ -46,7 +46,7 @@ pub async fn apply(ctx: &Arc<Ctx>, update: RealtimeUpdate) {
         RealtimeUpdate::Disconnected { reason } => tracing::info!(%reason, "realtime disconnected"),
         RealtimeUpdate::ResyncRequired => {
             if let Ok(threads) = sync::load_threads(ctx).await {
-                ctx.emit(BackendEvent::Threads(threads)).await;
+                sync::report_threads(ctx, threads).await;
             }
         }
         RealtimeUpdate::Event { event, .. } => on_event(ctx, event).await,

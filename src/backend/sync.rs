@@ -10,8 +10,10 @@ use crate::model::{PersonKind, ThreadSummary};
 
 /// Messages per page when opening or paging back.
 pub const PAGE: u32 = 50;
-/// Threads whose unread count and badges are worked out at start.
-const SUMMARISED_THREADS: usize = 30;
+/// Messages per page when reaching far back: the most the service returns in one page.
+pub const SEEK_PAGE: u32 = 200;
+/// Threads summarised at once in the background.
+const SUMMARIES_AT_ONCE: usize = 4;
 
 /// Unread messages and a Teams badge for one thread: messages from others after my receipt.
 async fn summarise(ctx: &Ctx, summary: &mut ThreadSummary) -> Result<(), ClientError> {
@@ -51,20 +53,48 @@ async fn summarise(ctx: &Ctx, summary: &mut ThreadSummary) -> Result<(), ClientE
     Ok(())
 }
 
-/// The thread list, with unread counts for the most recent threads.
+/// The thread list, without the forgotten ones; unread counts come after, from `summarise_all`.
 pub async fn load_threads(ctx: &Arc<Ctx>) -> Result<Vec<ThreadSummary>, ClientError> {
     let items = ctx.chat.list_threads(Some(100), None).await?;
-    let mut threads: Vec<ThreadSummary> = items.iter().map(convert::thread).collect();
-    for summary in threads
-        .iter_mut()
-        .filter(|t| !t.deleted)
-        .take(SUMMARISED_THREADS)
-    {
-        if let Err(e) = summarise(ctx, summary).await {
-            tracing::warn!(thread = %summary.id, error = %e, "cannot summarise a thread");
-        }
-    }
-    Ok(threads)
+    let forgotten = ctx.forgotten.all();
+    Ok(items
+        .iter()
+        .map(convert::thread)
+        .filter(|t| !forgotten.contains(&t.id))
+        .collect())
+}
+
+/// Reports the thread list, then works out its counts in the background.
+pub async fn report_threads(ctx: &Arc<Ctx>, threads: Vec<ThreadSummary>) {
+    ctx.emit(BackendEvent::Threads(threads.clone())).await;
+    let ctx = ctx.clone();
+    tokio::spawn(async move { summarise_all(&ctx, &threads).await });
+}
+
+/// Works out every listed thread's unread count and Teams badge from what the service keeps (the
+/// messages after the user's own read receipt, and the participants), newest threads first, and
+/// reports each as it is known.
+pub async fn summarise_all(ctx: &Arc<Ctx>, threads: &[ThreadSummary]) {
+    use futures_util::StreamExt;
+    let wanted: Vec<ThreadSummary> = threads.iter().filter(|t| !t.deleted).cloned().collect();
+    futures_util::stream::iter(wanted)
+        .for_each_concurrent(SUMMARIES_AT_ONCE, |mut summary| async move {
+            match summarise(ctx, &mut summary).await {
+                Ok(()) => {
+                    ctx.emit(BackendEvent::ThreadCounts {
+                        thread_id: summary.id.clone(),
+                        unread: summary.unread,
+                        has_teams_users: summary.has_teams_users,
+                        last_activity_ms: summary.last_activity_ms,
+                    })
+                    .await
+                }
+                Err(e) => {
+                    tracing::warn!(thread = %summary.id, error = %e, "cannot summarise a thread")
+                }
+            }
+        })
+        .await;
 }
 
 /// Fetches a page of older history and reports it, remembering where the next older page starts.
@@ -101,8 +131,8 @@ pub async fn open_thread(ctx: &Arc<Ctx>, thread_id: &str) {
     }
 }
 
-/// The page before the oldest loaded one.
-pub async fn load_older(ctx: &Arc<Ctx>, thread_id: &str) {
+/// The page before the oldest loaded one, of up to `page_size` messages.
+pub async fn load_older(ctx: &Arc<Ctx>, thread_id: &str, page_size: u32) {
     let Some(next_link) = ctx.cursor(thread_id) else {
         ctx.emit(BackendEvent::Messages {
             thread_id: thread_id.to_string(),
@@ -114,6 +144,7 @@ pub async fn load_older(ctx: &Arc<Ctx>, thread_id: &str) {
     };
     let query = MessagesQuery {
         next_link: Some(next_link),
+        max_page_size: Some(page_size),
         ..Default::default()
     };
     page_back(ctx, thread_id, query, "load older messages").await;

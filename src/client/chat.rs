@@ -39,7 +39,8 @@ pub struct MessagesQuery {
     pub max_page_size: Option<u32>,
     /// Only messages created at or after this time.
     pub start_time: Option<OffsetDateTime>,
-    /// A previous page's `nextLink`; when set, the other fields are already in it and are ignored.
+    /// A previous page's `nextLink`; when set, `start_time` is already in it and `max_page_size`,
+    /// when given, replaces the link's page size.
     pub next_link: Option<String>,
 }
 
@@ -213,7 +214,13 @@ impl ChatClient {
         query: MessagesQuery,
     ) -> Result<Page<ChatMessage>> {
         let url = match &query.next_link {
-            Some(link) => self.next_link_url(link)?,
+            Some(link) => {
+                let mut url = self.next_link_url(link)?;
+                if let Some(n) = query.max_page_size {
+                    with_param(&mut url, "maxPageSize", &n.to_string());
+                }
+                url
+            }
             None => {
                 let mut params = Vec::new();
                 if let Some(n) = query.max_page_size {
@@ -455,4 +462,19 @@ fn format_time(t: OffsetDateTime) -> Result<String> {
     t.to_offset(time::UtcOffset::UTC)
         .format(&Rfc3339)
         .map_err(|e| ClientError::Config(format!("cannot format the time {t}: {e}")))
+}
+
+/// `url` with `name` set to `value`, replacing what it had.
+fn with_param(url: &mut Url, name: &str, value: &str) {
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != name)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut pairs = url.query_pairs_mut();
+    pairs.clear();
+    for (k, v) in &kept {
+        pairs.append_pair(k, v);
+    }
+    pairs.append_pair(name, value);
 }
