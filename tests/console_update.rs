@@ -431,13 +431,13 @@ fn a_failed_send_can_be_retried() {
 }
 
 #[test]
-fn scrolling_to_the_top_asks_for_older_messages_once() {
+fn home_asks_for_older_pages_one_at_a_time() {
     let mut state = connected(120, 40);
     update(&mut state, key(KeyCode::Esc));
     let effects = update(&mut state, key(KeyCode::Home));
     assert_eq!(
         commands(&effects),
-        vec![Command::LoadOlder {
+        vec![Command::SeekOlder {
             thread_id: PLANS.into()
         }]
     );

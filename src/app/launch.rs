@@ -177,6 +177,7 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
     state.utc_offset_s = options.utc_offset_s;
     state.client_id_prefix = format!("{:x}", crate::acs::time::now_ms());
     state.bell_on_recording = options.settings.bell_on_recording;
+    state.bell_on_message = options.settings.bell_on_message;
 
     let exit = {
         let guard = TerminalGuard::enter().context("cannot set up the terminal")?;

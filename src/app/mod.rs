@@ -5,6 +5,7 @@ pub mod compliance;
 pub mod launch;
 pub mod msg;
 pub mod run;
+pub mod seek;
 pub mod state;
 pub mod update;
 

@@ -25,5 +25,7 @@ pub enum Effect {
     Copy(String),
     /// Ring the terminal bell (recording or transcription started).
     Bell,
+    /// Clear the terminal and draw everything again (Ctrl+L).
+    Redraw,
     Quit,
 }

@@ -116,6 +116,12 @@ impl<B: Backend, C: TerminalSignals> EventLoop<B, C> {
                         }
                         Effect::Copy(text) => self.clipboard.copy(&text),
                         Effect::Bell => self.clipboard.bell(),
+                        Effect::Redraw => {
+                            self.terminal
+                                .clear()
+                                .map_err(|e| std::io::Error::other(e.to_string()))?;
+                            dirty = true;
+                        }
                         Effect::Quit => {
                             let _ = self.commands.send(Command::Shutdown).await;
                             return Ok(Exit::Quit);

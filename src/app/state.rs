@@ -21,10 +21,22 @@ pub enum Focus {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
     None,
-    Help,
+    /// The keys and commands, scrolled down by this many lines.
+    Help(u16),
     /// The `:` command line, with its text and the completion cycle.
     CommandLine(CommandLine),
     Confirm(Confirmation),
+    /// The `/` line: a search in the open thread.
+    Search(CommandLine),
+    /// Opening a thread by part of its topic, a participant's name or its id.
+    Switcher(Switcher),
+}
+
+/// The thread switcher: what was typed, and which match is highlighted.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Switcher {
+    pub line: CommandLine,
+    pub cursor: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -83,18 +95,42 @@ pub struct ThreadView {
     pub older_available: bool,
     pub loading_older: bool,
     pub scroll: Scroll,
-    /// The message picked in the messages pane (for copy, edit, delete).
+    /// The message picked in the messages pane (for copy, edit, delete); `None` follows the newest.
+    /// The view always shows it.
     pub selected: Option<i64>,
     /// The newest message this console reported as read.
     pub read_reported: Option<i64>,
     pub loaded: bool,
+    /// Messages from others that arrived while the view was scrolled away from the newest.
+    pub new_below: usize,
+    /// The first message that arrived since the last visit: a "new since you left" line goes above it.
+    pub unread_marker: Option<i64>,
+    /// The unread count when the thread was opened, until the marker is placed.
+    pub unread_on_open: Option<usize>,
+    /// Older pages being fetched to reach a message, a date, the start or a search hit.
+    pub seek: Option<crate::app::seek::Seek>,
+    /// The search in this thread and its hits.
+    pub search: Option<crate::app::seek::Search>,
+    /// The newest message from someone else (order, id), kept as messages merge so that read
+    /// receipts never scan the thread.
+    pub newest_from_others: Option<(i64, String)>,
 }
 
 impl ThreadView {
-    /// Adds or replaces messages; a stale version never overwrites a newer one.
-    pub fn merge(&mut self, messages: Vec<Message>) -> usize {
+    /// Adds or replaces messages; a stale version never overwrites a newer one. `me` is the console's
+    /// own raw id.
+    pub fn merge(&mut self, messages: Vec<Message>, me: &str) -> usize {
         let mut added = 0;
         for m in messages {
+            if !m.kind.is_system()
+                && m.sender.as_deref() != Some(me)
+                && self
+                    .newest_from_others
+                    .as_ref()
+                    .is_none_or(|(o, _)| m.order > *o)
+            {
+                self.newest_from_others = Some((m.order, m.id.clone()));
+            }
             match self.messages.get(&m.order) {
                 Some(existing) if !m.has_newer_version_than(existing) => {}
                 Some(_) => {
@@ -202,6 +238,8 @@ pub struct AppState {
     pub compliance: super::compliance::Compliance,
     /// Ring the terminal bell when recording or transcription starts.
     pub bell_on_recording: bool,
+    /// Ring the terminal bell for a message in another thread, or one that mentions the user.
+    pub bell_on_message: bool,
 }
 
 impl AppState {
@@ -230,6 +268,7 @@ impl AppState {
             call: None,
             compliance: Default::default(),
             bell_on_recording: true,
+            bell_on_message: true,
         }
     }
 

@@ -33,6 +33,16 @@ pub enum Action {
     HistoryNext,
     /// Close the recording notice once what it reports has stopped.
     DismissBanner,
+    /// Search the open thread (in the thread list: filter it).
+    Search,
+    /// The next (older) search hit.
+    NextHit,
+    /// The previous (newer) search hit.
+    PreviousHit,
+    /// Open a thread by typing part of its topic, a participant or its id.
+    QuickSwitch,
+    /// Draw the whole screen again.
+    Redraw,
 }
 
 /// A key with its modifiers, as written in config (`ctrl-c`, `alt-enter`, `pageup`, `?`).
@@ -138,6 +148,11 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::HistoryPrevious, &["ctrl-p"]),
     (Action::HistoryNext, &["ctrl-n"]),
     (Action::DismissBanner, &["x"]),
+    (Action::Search, &["/"]),
+    (Action::NextHit, &["n"]),
+    (Action::PreviousHit, &["N"]),
+    (Action::QuickSwitch, &["ctrl-k"]),
+    (Action::Redraw, &["ctrl-l"]),
 ];
 
 /// Actions that belong to the composer; the others belong to the panes.

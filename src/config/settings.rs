@@ -4,11 +4,11 @@
 //! theme = "dark"              # or light, high-contrast, or a file in <config>/themes/
 //! poll_interval_secs = 5      # against the real service, which has no push channel here
 //! default_profile = "prod"
+//! bell_on_recording = true    # ring the bell once when a call starts being recorded or transcribed
+//! bell_on_message = true      # ring it for a message in another thread, or one mentioning you
 //!
 //! [keys]                      # action = key or [keys]; replaces that action's defaults
 //! quit = ["ctrl-q"]
-//!
-//! bell_on_recording = true   # ring the bell once when a call starts being recorded or transcribed
 //!
 //! [profiles.prod]
 //! connection_string = "endpoint=https://<resource>.communication.azure.com/;accesskey=..."
@@ -38,6 +38,9 @@ pub struct Settings {
     /// Ring the terminal bell once when recording or transcription starts in a call.
     #[serde(default = "ring_the_bell")]
     pub bell_on_recording: bool,
+    /// Ring the terminal bell for a message in another thread, or one that mentions the user.
+    #[serde(default = "ring_the_bell")]
+    pub bell_on_message: bool,
 }
 
 fn ring_the_bell() -> bool {
@@ -99,6 +102,7 @@ impl Default for Settings {
             keys: HashMap::new(),
             profiles: HashMap::new(),
             bell_on_recording: true,
+            bell_on_message: true,
         }
     }
 }

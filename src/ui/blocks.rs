@@ -43,6 +43,8 @@ pub enum BlockLine {
     /// A further line of a long system line.
     SystemContinued(String),
     Deleted,
+    /// "new since you left", above the first message that arrived since the last visit.
+    UnreadMarker,
 }
 
 /// What a block needs besides the message.
@@ -146,6 +148,9 @@ pub fn message_block(
     ctx: &BlockContext<'_>,
 ) -> Vec<BlockLine> {
     let mut out = Vec::new();
+    if ctx.view.unread_marker == Some(message.order) {
+        out.push(BlockLine::UnreadMarker);
+    }
     let day = local_day(message.created_ms, ctx.utc_offset_s);
     if previous.is_none_or(|p| local_day(p.created_ms, ctx.utc_offset_s) != day) {
         out.push(BlockLine::DaySeparator(day_label(

@@ -23,8 +23,8 @@ pub const THREADS_MIN_WIDTH: u16 = 60;
 const THREADS_WIDTH: u16 = 26;
 const PARTICIPANTS_WIDTH: u16 = 28;
 
-/// The most lines the error bar takes.
-pub const MAX_ERROR_LINES: u16 = 4;
+/// Rows the messages pane, the typing line and the composer keep however long an error is.
+const ROWS_KEPT_FROM_ERRORS: u16 = 7;
 
 /// Lays out `area`; `top_lines` is what the recording notice and the call bar need (they come first,
 /// whatever the size), `composer_lines` how many lines the composer holds (it grows up to 5) and
@@ -38,14 +38,8 @@ pub fn panes(area: Rect, top_lines: u16, composer_lines: u16, error_lines: u16) 
         height: area.height - top_h,
         ..area
     };
-    // A short terminal keeps one line of the error, a tiny one none.
-    let error_h = if area.height > 6 + error_lines {
-        error_lines.min(MAX_ERROR_LINES)
-    } else if area.height > 6 {
-        error_lines.min(1)
-    } else {
-        0
-    };
+    // An error shows in full (a refusal's fix must be readable), leaving the panes a few rows.
+    let error_h = error_lines.min(area.height.saturating_sub(status_h + ROWS_KEPT_FROM_ERRORS));
     let composer_h =
         (composer_lines.clamp(1, 5) + 2).min(area.height.saturating_sub(status_h + error_h + 3));
     let typing_h = 1.min(area.height.saturating_sub(status_h + error_h + composer_h));

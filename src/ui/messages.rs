@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::blocks::{BlockContext, BlockLine, Delivery, message_block, pending_block};
 use super::{is_focused, pane_block, text_style};
@@ -39,8 +39,47 @@ pub fn draw(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(Line::styled(hint, theme.hint)), inner);
         return;
     };
+    if view.messages.is_empty() && state.open_summary().is_some_and(|t| t.deleted) {
+        let lines = vec![
+            Line::styled(
+                "This thread was deleted; nothing of it can be loaded.",
+                theme.hint,
+            ),
+            Line::styled(":forget removes it from the list.", theme.hint),
+        ];
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+        return;
+    }
     let lines = visible_lines(state, view, theme, inner);
     frame.render_widget(Paragraph::new(lines), inner);
+    if let Some(text) = footer(view) {
+        let row = Rect {
+            y: inner.y + inner.height - 1,
+            height: 1,
+            ..inner
+        };
+        let text = truncate_to_width(&format!(" {text} "), usize::from(inner.width));
+        let width = crate::text::display_width(&text) as u16;
+        let right = Rect {
+            x: row.x + row.width.saturating_sub(width),
+            width: width.min(row.width),
+            ..row
+        };
+        frame.render_widget(ratatui::widgets::Clear, right);
+        frame.render_widget(Paragraph::new(Line::styled(text, theme.unread)), right);
+    }
+}
+
+/// What the bottom row of the pane says over the messages: loading far back, or news below.
+fn footer(view: &ThreadView) -> Option<String> {
+    if let Some(seek) = &view.seek {
+        let what = match seek.target {
+            crate::app::seek::SeekTarget::OlderHit => "searching older messages",
+            _ => "loading older messages",
+        };
+        return Some(format!("{what}… {} loaded · Esc stops", seek.loaded));
+    }
+    (view.new_below > 0).then(|| format!("{} new ↓ End", view.new_below))
 }
 
 /// The lines that fill `inner`, bottom up from the scroll anchor; nothing above the top is laid out.
@@ -79,6 +118,7 @@ fn visible_lines(
     }
     let upper = view.scroll.anchor.unwrap_or(i64::MAX);
     let mut messages = view.messages.range(..=upper).rev().peekable();
+    let query = view.search.as_ref().map(|s| s.query.as_str());
     while rev.len() < height {
         let Some((order, message)) = messages.next() else {
             break;
@@ -91,7 +131,14 @@ fn visible_lines(
                 skip -= 1;
                 continue;
             }
-            rev.push(to_line(line, theme, selected));
+            let mut line = to_line(line, theme, selected);
+            if let Some(query) = query {
+                line = highlight(line, query, theme);
+            }
+            if selected {
+                line = select_line(line, theme);
+            }
+            rev.push(line);
             if rev.len() >= height {
                 break;
             }
@@ -188,7 +235,61 @@ fn to_line(line: &BlockLine, theme: &Theme, selected: bool) -> Line<'static> {
         BlockLine::System(text) => Line::styled(format!("  — {text}"), theme.system),
         BlockLine::SystemContinued(text) => Line::styled(format!("    {text}"), theme.system),
         BlockLine::Deleted => Line::styled("  (message deleted)", theme.deleted),
+        BlockLine::UnreadMarker => {
+            Line::styled("── new since you left ──", theme.unread).alignment(Alignment::Center)
+        }
     }
+}
+
+/// The selected message's lines: the selection's colours over the whole row, so it stands out in
+/// every theme (and in reverse video without colour).
+fn select_line(line: Line<'static>, theme: &Theme) -> Line<'static> {
+    let spans = line
+        .spans
+        .into_iter()
+        .map(|s| {
+            let style = s.style.patch(theme.selection);
+            Span::styled(s.content, style)
+        })
+        .collect::<Vec<_>>();
+    Line {
+        spans,
+        style: line.style.patch(theme.selection),
+        ..line
+    }
+}
+
+/// `line` with every occurrence of the search `query` in reverse video.
+fn highlight(line: Line<'static>, query: &str, theme: &Theme) -> Line<'static> {
+    let hit = theme
+        .mention
+        .add_modifier(ratatui::style::Modifier::REVERSED | ratatui::style::Modifier::BOLD);
+    let mut spans = Vec::with_capacity(line.spans.len());
+    for span in line.spans {
+        let ranges = crate::app::seek::find_ignoring_case(&span.content, query);
+        if ranges.is_empty() {
+            spans.push(span);
+            continue;
+        }
+        let mut at = 0;
+        for range in ranges {
+            if range.start > at {
+                spans.push(Span::styled(
+                    span.content[at..range.start].to_string(),
+                    span.style,
+                ));
+            }
+            spans.push(Span::styled(
+                span.content[range.clone()].to_string(),
+                span.style.patch(hit),
+            ));
+            at = range.end;
+        }
+        if at < span.content.len() {
+            spans.push(Span::styled(span.content[at..].to_string(), span.style));
+        }
+    }
+    Line { spans, ..line }
 }
 
 /// "Alice is typing…", "Alice and Bob are typing…", "Alice and 2 others are typing…".

@@ -19,12 +19,29 @@ use crate::app::state::{AppState, Focus, Overlay};
 use crate::config::Theme;
 use crate::text::TextStyle;
 
-/// Where everything goes in `area` for the state as it is: the notice and the call bar first.
+/// Below this size only the recording notice, the call bar and a "too small" line are drawn.
+pub const MIN_WIDTH: u16 = 32;
+pub const MIN_HEIGHT: u16 = 10;
+
+/// Where everything goes in `area` for the state as it is: the notice and the call bar first. A pane
+/// folded away at this width opens over the messages while it has the focus.
 pub fn layout_of(state: &AppState, area: ratatui::layout::Rect) -> layout::Panes {
     let top = banner::rows(state, area) + call_bar::rows(state);
     let composer_lines = state.composer.textarea.lines().len() as u16;
     let error_lines = status::error_lines(state, area.width).len() as u16;
-    layout::panes(area, top, composer_lines, error_lines)
+    let mut panes = layout::panes(area, top, composer_lines, error_lines);
+    match state.focus {
+        Focus::Threads if panes.threads.is_none() => panes.threads = Some(panes.messages),
+        Focus::Participants if panes.participants.is_none() => {
+            panes.participants = Some(panes.messages)
+        }
+        _ => {}
+    }
+    panes
+}
+
+fn too_small(area: ratatui::layout::Rect) -> bool {
+    area.width < MIN_WIDTH || area.height < MIN_HEIGHT
 }
 
 /// The layout for the terminal size the state knows (for `update`: scrolling and mouse hits).
@@ -35,35 +52,82 @@ pub fn current_layout(state: &AppState) -> layout::Panes {
     )
 }
 
+/// How far the help overlay scrolls at the state's size.
+pub fn help_scroll_limit(state: &AppState) -> u16 {
+    // Wrapping does not depend on colours, so any theme gives the same count.
+    overlays::help_scroll_limit(state, &Theme::default_dark())
+}
+
 /// Draws the whole console. Reads the state; never changes it.
 pub fn view(state: &AppState, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
+    // Cleared first, so that no cell of an earlier frame (a wide character's second half) survives.
+    frame.render_widget(ratatui::widgets::Clear, area);
     frame.render_widget(Block::default().style(theme.base), area);
     let panes = layout_of(state, area);
-    if let Some(rect) = panes.threads {
-        threads::draw(state, theme, frame, rect);
+    if too_small(area) {
+        draw_too_small(state, theme, frame, area);
+        return;
     }
     messages::draw(state, theme, frame, panes.messages);
+    if let Some(rect) = panes.threads {
+        frame.render_widget(ratatui::widgets::Clear, rect);
+        threads::draw(state, theme, frame, rect);
+    }
     messages::draw_typing(state, theme, frame, panes.typing);
     composer::draw(state, theme, frame, panes.composer);
     if let Some(rect) = panes.participants {
+        frame.render_widget(ratatui::widgets::Clear, rect);
         participants::draw(state, theme, frame, rect);
     }
     if let Some(rect) = panes.error {
         status::draw_error(state, theme, frame, rect);
     }
     match &state.overlay {
-        Overlay::CommandLine(line) => status::draw_command_line(line, theme, frame, panes.status),
+        Overlay::CommandLine(line) => {
+            status::draw_command_line(":", line, theme, frame, panes.status)
+        }
+        Overlay::Search(line) => status::draw_command_line("/", line, theme, frame, panes.status),
         _ => status::draw(state, theme, frame, panes.status),
     }
     match &state.overlay {
-        Overlay::Help => overlays::draw_help(state, theme, frame, area),
+        Overlay::Help(offset) => overlays::draw_help(state, *offset, theme, frame, area),
         Overlay::Confirm(question) => overlays::draw_confirm(question, theme, frame, area),
+        Overlay::Switcher(switcher) => overlays::draw_switcher(state, switcher, theme, frame, area),
         _ => {}
     }
     // Last, so that no overlay hides the recording notice.
     if let Some(top) = panes.top {
         draw_top(state, theme, frame, top);
+    }
+}
+
+/// A window too small for the panes: the recording notice and the call bar still show, then what
+/// size is needed.
+fn draw_too_small(state: &AppState, theme: &Theme, frame: &mut Frame, area: ratatui::layout::Rect) {
+    let top = banner::rows(state, area) + call_bar::rows(state);
+    let top = top.min(area.height.saturating_sub(1));
+    let rest = ratatui::layout::Rect {
+        y: area.y + top,
+        height: area.height - top,
+        ..area
+    };
+    let text = format!("window too small (needs {MIN_WIDTH}×{MIN_HEIGHT})");
+    frame.render_widget(
+        ratatui::widgets::Paragraph::new(ratatui::text::Line::styled(text, theme.status_warn))
+            .wrap(ratatui::widgets::Wrap { trim: true }),
+        rest,
+    );
+    if top > 0 {
+        draw_top(
+            state,
+            theme,
+            frame,
+            ratatui::layout::Rect {
+                height: top,
+                ..area
+            },
+        );
     }
 }
 

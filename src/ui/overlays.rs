@@ -5,9 +5,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::app::state::{AppState, Confirmation};
+use crate::app::state::{AppState, Confirmation, Switcher};
 use crate::app::update::COMMANDS;
 use crate::config::{Action, Theme};
+use crate::text::{display_width, truncate_to_width};
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
@@ -20,7 +21,13 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-pub fn draw_help(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
+/// The help box's place in `area`: up to 82 columns wide and as tall as it can be.
+fn help_rect(area: Rect, lines: usize) -> Rect {
+    centered(area, 82, (lines as u16).saturating_add(2))
+}
+
+/// The help's lines, wrapped to `width` with descriptions hanging under their own column.
+fn help_lines(state: &AppState, theme: &Theme, width: u16) -> Vec<Line<'static>> {
     let key = |a: Action| {
         let keys = state.keymap.keys_for(a);
         if keys.is_empty() {
@@ -36,26 +43,64 @@ pub fn draw_help(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect)
             key(Action::EditLast),
             "edit your last message (composer empty)",
         ),
-        ("Esc".into(), "leave the composer"),
+        (
+            "Esc".into(),
+            "leave the composer; stop loading; clear the search",
+        ),
+        ("Ctrl+U".into(), "clear the line (composer and inputs)"),
         (key(Action::CommandLine), "command line"),
-        (key(Action::FocusNext), "next pane"),
+        (
+            key(Action::FocusNext),
+            "next pane (folded panes open over the messages)",
+        ),
         (key(Action::Up), "previous thread / message"),
-        (key(Action::PageUp), "scroll back (loads older messages)"),
-        (key(Action::Bottom), "jump to the newest message"),
-        (key(Action::Copy), "copy the message (OSC 52)"),
+        (key(Action::PageUp), "a page back (threads or messages)"),
+        (
+            key(Action::Top),
+            "the first thread / the first message (loads it)",
+        ),
+        (key(Action::Bottom), "the last thread / the newest message"),
+        (
+            key(Action::Search),
+            "search this thread (in the thread list: find a thread)",
+        ),
+        (key(Action::NextHit), "next older match"),
+        (key(Action::PreviousHit), "next newer match"),
+        (
+            key(Action::QuickSwitch),
+            "switch thread by topic, person or id",
+        ),
+        (key(Action::Copy), "copy the selected message (OSC 52)"),
         (key(Action::Retry), "retry failed sends"),
         (
             key(Action::DismissBanner),
             "close the recording notice (once stopped)",
         ),
+        (key(Action::Redraw), "redraw the screen"),
         ("Ctrl+C".into(), "quit"),
     ];
+    let inner = usize::from(width.saturating_sub(2)).max(1);
     let mut lines = vec![Line::styled("Keys", theme.title)];
+    let row = |lines: &mut Vec<Line<'static>>, head: String, what: &str| {
+        let head_w = display_width(&head);
+        let room = inner.saturating_sub(head_w);
+        if room < 12 {
+            for l in wrap_text(&format!("{head}{what}"), inner) {
+                lines.push(Line::raw(l));
+            }
+            return;
+        }
+        for (i, chunk) in wrap_text(what, room).into_iter().enumerate() {
+            let lead = if i == 0 {
+                Span::styled(head.clone(), theme.code)
+            } else {
+                Span::raw(" ".repeat(head_w))
+            };
+            lines.push(Line::from(vec![lead, Span::raw(chunk)]));
+        }
+    };
     for (k, what) in keys {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {k:<22} "), theme.code),
-            Span::raw(what),
-        ]));
+        row(&mut lines, format!("  {k:<14} "), what);
     }
     lines.push(Line::default());
     lines.push(Line::styled(
@@ -63,14 +108,47 @@ pub fn draw_help(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect)
         theme.title,
     ));
     for (name, what) in COMMANDS {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  :{name} "), theme.code),
-            Span::raw(what),
-        ]));
+        row(&mut lines, format!("  :{name} "), what);
     }
     lines.push(Line::default());
-    lines.push(Line::styled("Any key closes this.", theme.hint));
-    let rect = centered(area, 82, lines.len() as u16 + 2);
+    lines.push(Line::styled(
+        "↑↓ PgUp PgDn scroll · any other key closes",
+        theme.hint,
+    ));
+    lines
+}
+
+fn wrap_text(text: &str, width: usize) -> Vec<String> {
+    crate::text::wrap_lines(
+        &[crate::text::StyledLine::plain(text)],
+        u16::try_from(width).unwrap_or(u16::MAX).max(1),
+    )
+    .iter()
+    .map(|l| l.text())
+    .collect()
+}
+
+/// How far the help can scroll at the state's terminal size.
+pub fn help_scroll_limit(state: &AppState, theme: &Theme) -> u16 {
+    let area = Rect::new(0, 0, state.size.0, state.size.1);
+    let width = 82.min(area.width);
+    let lines = help_lines(state, theme, width).len();
+    let rect = help_rect(area, lines);
+    u16::try_from(lines.saturating_sub(usize::from(rect.height.saturating_sub(2)))).unwrap_or(0)
+}
+
+pub fn draw_help(state: &AppState, offset: u16, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let width = 82.min(area.width);
+    let lines = help_lines(state, theme, width);
+    let rect = help_rect(area, lines.len());
+    let limit = help_scroll_limit(state, theme);
+    let offset = offset.min(limit);
+    let title = match (offset > 0, offset < limit) {
+        (false, true) => " Help (↓ more) ",
+        (true, true) => " Help (↑↓ more) ",
+        (true, false) => " Help (↑ more) ",
+        (false, false) => " Help ",
+    };
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
@@ -78,10 +156,68 @@ pub fn draw_help(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect)
                 Block::default()
                     .borders(Borders::ALL)
                     .border_style(theme.border_focused)
-                    .title(" Help "),
+                    .title(title),
             )
             .style(theme.base)
-            .wrap(Wrap { trim: false }),
+            .scroll((offset, 0)),
+        rect,
+    );
+}
+
+/// The thread switcher: the typed text and the matching threads.
+pub fn draw_switcher(
+    state: &AppState,
+    switcher: &Switcher,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let rect = centered(area, 70, area.height.saturating_sub(2).max(3));
+    let inner_w = usize::from(rect.width.saturating_sub(2));
+    let rows = usize::from(rect.height.saturating_sub(3));
+    let found = crate::app::update::switcher::matches(state, &switcher.line.input);
+    let mut lines = vec![Line::from(vec![
+        Span::styled("thread: ", theme.title),
+        Span::raw(switcher.line.input.clone()),
+        Span::styled("█", theme.hint),
+    ])];
+    let first = switcher.cursor.saturating_sub(rows.saturating_sub(1));
+    for (n, i) in found.iter().enumerate().skip(first).take(rows) {
+        let Some(t) = state.threads.get(*i) else {
+            continue;
+        };
+        let mut text = t.topic.to_string();
+        if t.deleted {
+            text.push_str("  (deleted)");
+        }
+        if t.unread > 0 {
+            text.push_str(&format!("  [{}]", t.unread));
+        }
+        let style = if n == switcher.cursor {
+            theme.selection
+        } else if t.deleted {
+            theme.deleted
+        } else {
+            theme.base
+        };
+        lines.push(Line::styled(truncate_to_width(&text, inner_w), style));
+    }
+    if found.is_empty() {
+        lines.push(Line::styled(
+            "no thread matches (:open <thread id> opens one by id)",
+            theme.hint,
+        ));
+    }
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme.border_focused)
+                    .title(format!(" Switch thread ({} match) ", found.len())),
+            )
+            .style(theme.base),
         rect,
     );
 }

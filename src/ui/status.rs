@@ -51,6 +51,9 @@ pub fn draw(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.status_warn,
         ));
     }
+    if let Some(hot) = hotlist(state) {
+        left.push(Span::styled(hot, theme.unread));
+    }
     let right = match &state.notice {
         Some(notice) => notice.to_string(),
         None => {
@@ -76,6 +79,32 @@ pub fn draw(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(left)), area);
 }
 
+/// Other threads with unread messages, busiest first: " ◆ Budget 3 · Lunch 1 +2 ".
+fn hotlist(state: &AppState) -> Option<String> {
+    let mut hot: Vec<(&str, usize)> = state
+        .threads
+        .iter()
+        .filter(|t| t.unread > 0 && state.open_thread.as_deref() != Some(t.id.as_str()))
+        .map(|t| (t.topic.as_str(), t.unread))
+        .collect();
+    if hot.is_empty() {
+        return None;
+    }
+    hot.sort_by_key(|h| std::cmp::Reverse(h.1));
+    let shown: Vec<String> = hot
+        .iter()
+        .take(2)
+        .map(|(topic, n)| format!("{} {n}", truncate_to_width(topic, 12)))
+        .collect();
+    let more = hot.len().saturating_sub(2);
+    let more = if more > 0 {
+        format!(" +{more}")
+    } else {
+        String::new()
+    };
+    Some(format!(" ◆ {}{more} ", shown.join(" · ")))
+}
+
 /// The error bar's lines at `width`: what happened, then what to do, wrapped.
 pub fn error_lines(state: &AppState, width: u16) -> Vec<String> {
     let Some(error) = &state.error else {
@@ -92,19 +121,19 @@ pub fn error_lines(state: &AppState, width: u16) -> Vec<String> {
     };
     let mut lines = wrap(&format!("✗ {}", error.what));
     lines.extend(wrap(&format!("→ {}  (Esc dismisses)", error.fix)));
-    let max = usize::from(super::layout::MAX_ERROR_LINES);
-    if lines.len() > max {
-        lines.truncate(max);
-        if let Some(last) = lines.last_mut() {
-            *last = truncate_to_width(&format!("{last}…"), usize::from(width));
-        }
-    }
     lines
 }
 
 pub fn draw_error(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
     let width = usize::from(area.width);
-    let lines: Vec<Line> = error_lines(state, area.width)
+    let mut all = error_lines(state, area.width);
+    let rows = usize::from(area.height);
+    if all.len() > rows && rows > 0 {
+        // Too short a window for all of it: what fits, and how to see the rest.
+        all.truncate(rows - 1);
+        all.push("… (a taller window shows the rest; Esc dismisses)".to_string());
+    }
+    let lines: Vec<Line> = all
         .into_iter()
         .map(|text| {
             let text = format!(" {}", truncate_to_width(&text, width.saturating_sub(1)));
@@ -115,9 +144,16 @@ pub fn draw_error(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-pub fn draw_command_line(line: &CommandLine, theme: &Theme, frame: &mut Frame, area: Rect) {
+/// A one-line input in the status row, after its `prompt` (`:` for commands, `/` for search).
+pub fn draw_command_line(
+    prompt: &'static str,
+    line: &CommandLine,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let mut spans = vec![
-        Span::styled(":", theme.title),
+        Span::styled(prompt, theme.title),
         Span::raw(line.input.clone()),
         Span::styled("█", theme.hint),
     ];

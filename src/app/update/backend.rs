@@ -1,17 +1,23 @@
 //! Applying what the backend reports.
 
-use super::{TYPING_SHOWN_MS, calls, fail, notify, scroll};
+use super::{TYPING_SHOWN_MS, calls, notify, scroll};
 use crate::app::msg::Effect;
 use crate::app::state::{AppState, ErrorBar, Focus, Typist};
 use crate::backend::{BackendEvent, Command};
-use crate::model::SendState;
+use crate::model::{SendState, ThreadSummary};
 
 pub fn on_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
     let mut effects = Vec::new();
     match event {
         BackendEvent::Connected(connection) => state.connection = Some(connection),
         BackendEvent::Threads(mut threads) => {
+            // A new listing knows topics; counts and badges already worked out stay.
             for t in &mut threads {
+                if let Some(known) = state.threads.iter().find(|k| k.id == t.id) {
+                    t.unread = known.unread;
+                    t.has_teams_users |= known.has_teams_users;
+                    t.last_activity_ms = t.last_activity_ms.max(known.last_activity_ms);
+                }
                 if state.open_thread.as_deref() == Some(&t.id) {
                     t.unread = 0;
                 }
@@ -31,7 +37,12 @@ pub fn on_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
         BackendEvent::ThreadChanged(mut summary) => {
             match state.threads.iter_mut().find(|t| t.id == summary.id) {
                 Some(existing) => {
+                    // A change of topic says nothing about unread messages or who takes part.
                     summary.unread = existing.unread;
+                    summary.has_teams_users |= existing.has_teams_users;
+                    summary.deleted |= existing.deleted;
+                    summary.last_activity_ms =
+                        summary.last_activity_ms.max(existing.last_activity_ms);
                     *existing = summary;
                 }
                 None => state.threads.push(summary),
@@ -42,6 +53,26 @@ pub fn on_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
             if let Some(t) = state.threads.iter_mut().find(|t| t.id == thread_id) {
                 t.deleted = true;
             }
+            // Deleting a thread removes everyone from it.
+            if let Some(view) = state.views.get_mut(&thread_id) {
+                view.participants.clear();
+                view.typing.clear();
+            }
+            sort_threads(state);
+        }
+        BackendEvent::ThreadCounts {
+            thread_id,
+            unread,
+            has_teams_users,
+            last_activity_ms,
+        } => {
+            let open = state.open_thread.as_deref() == Some(thread_id.as_str());
+            if let Some(t) = state.threads.iter_mut().find(|t| t.id == thread_id) {
+                t.unread = if open { 0 } else { unread };
+                t.has_teams_users = has_teams_users;
+                t.last_activity_ms = t.last_activity_ms.max(last_activity_ms);
+            }
+            sort_threads(state);
         }
         BackendEvent::ThreadCreated { thread_id } => {
             effects.extend(open_thread(state, &thread_id));
@@ -51,49 +82,7 @@ pub fn on_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
             thread_id,
             messages,
             older_available,
-        } => {
-            let me = state.me().unwrap_or("").to_string();
-            let from_others = messages
-                .iter()
-                .filter(|m| !m.kind.is_system() && m.sender.as_deref() != Some(me.as_str()))
-                .map(|m| m.order)
-                .collect::<Vec<_>>();
-            let senders: Vec<String> = messages.iter().filter_map(|m| m.sender.clone()).collect();
-            let view = state.views.entry(thread_id.clone()).or_default();
-            // Someone whose message arrives has stopped typing.
-            for sender in &senders {
-                view.typing.remove(sender);
-            }
-            let known_before: Vec<bool> = from_others
-                .iter()
-                .map(|o| view.messages.contains_key(o))
-                .collect();
-            let read_upto = view.read_reported.unwrap_or(i64::MIN);
-            view.merge(messages);
-            if let Some(older) = older_available {
-                view.older_available = older;
-                view.loading_older = false;
-                view.loaded = true;
-            }
-            let fresh = from_others
-                .iter()
-                .zip(known_before)
-                .filter(|(order, known)| !known && **order > read_upto)
-                .count();
-            let newest = view.last_order();
-            let is_open = state.open_thread.as_deref() == Some(thread_id.as_str());
-            if let Some(summary) = state.threads.iter_mut().find(|t| t.id == thread_id) {
-                if !is_open || older_available.is_none() {
-                    summary.unread += fresh;
-                }
-                if let Some(n) = newest {
-                    summary.last_activity_ms = Some(summary.last_activity_ms.unwrap_or(0).max(n));
-                }
-            }
-            if is_open {
-                effects.extend(scroll::mark_read_if_seen(state));
-            }
-        }
+        } => effects.extend(on_messages(state, &thread_id, messages, older_available)),
         BackendEvent::Participants {
             thread_id,
             participants,
@@ -192,6 +181,123 @@ pub fn on_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
     effects
 }
 
+/// A page or news for a thread: merged, counted as unread unless seen, searched, and a seek goes on.
+fn on_messages(
+    state: &mut AppState,
+    thread_id: &str,
+    messages: Vec<crate::model::Message>,
+    older_available: Option<bool>,
+) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    let me = state.me().unwrap_or("").to_string();
+    let is_open = state.open_thread.as_deref() == Some(thread_id);
+    let view = state.views.entry(thread_id.to_string()).or_default();
+    // Someone whose message arrives has stopped typing.
+    for sender in messages.iter().filter_map(|m| m.sender.as_ref()) {
+        view.typing.remove(sender);
+    }
+    let read_upto = view.read_reported.unwrap_or(i64::MIN);
+    let fresh_from_others: Vec<&crate::model::Message> = messages
+        .iter()
+        .filter(|m| {
+            !m.kind.is_system()
+                && m.sender.as_deref() != Some(me.as_str())
+                && m.order > read_upto
+                && !view.messages.contains_key(&m.order)
+        })
+        .collect();
+    let fresh = fresh_from_others.len();
+    let my_name = state
+        .connection
+        .as_ref()
+        .map(|c| c.my_name.to_string())
+        .unwrap_or_default();
+    let mentions_me = fresh_from_others.iter().any(|m| mentions(m, &my_name));
+    let orders: Vec<i64> = messages.iter().map(|m| m.order).collect();
+    let added = view.merge(messages, &me);
+    if let Some(search) = view.search.as_mut() {
+        search.scan(orders.iter().filter_map(|o| view.messages.get(o)));
+    }
+    let is_page = older_available.is_some();
+    if let Some(older) = older_available {
+        view.older_available = older;
+        view.loading_older = false;
+        view.loaded = true;
+    }
+    let scrolled_away = view.scroll.anchor.is_some();
+    if is_open && !is_page && scrolled_away {
+        view.new_below += fresh;
+    }
+    let newest = view.last_order();
+    let summary = match state.threads.iter_mut().find(|t| t.id == thread_id) {
+        Some(summary) => summary,
+        None => {
+            // News from a thread the list has not heard of yet (created a moment ago): keep its
+            // count; its topic comes with the thread's own event or the next listing.
+            state.threads.push(ThreadSummary {
+                id: thread_id.to_string(),
+                topic: crate::model::SafeText::new("(new thread)"),
+                last_activity_ms: None,
+                deleted: false,
+                unread: 0,
+                has_teams_users: false,
+            });
+            let last = state.threads.len() - 1;
+            &mut state.threads[last]
+        }
+    };
+    if !is_page && (!is_open || scrolled_away) {
+        summary.unread += fresh;
+    }
+    if let Some(n) = newest {
+        summary.last_activity_ms = Some(summary.last_activity_ms.unwrap_or(0).max(n));
+    }
+    if !is_page && fresh > 0 && (!is_open || mentions_me) && state.bell_on_message {
+        effects.push(Effect::Bell);
+    }
+    if !is_page {
+        sort_threads(state);
+    }
+    if is_open {
+        place_unread_marker(state, thread_id);
+        if is_page {
+            effects.extend(super::seek::on_page(state, thread_id, added));
+            scroll::settle_top(state);
+        }
+        effects.extend(scroll::mark_read_if_seen(state));
+    }
+    effects
+}
+
+/// Whether `message` mentions the user by name (Teams marks mentions up in the HTML).
+fn mentions(message: &crate::model::Message, my_name: &str) -> bool {
+    let marked =
+        message.body.contains("<msft-mention") || message.body.contains("schema.skype.com/Mention");
+    marked && !my_name.is_empty() && message.body.contains(my_name)
+}
+
+/// Once the first page of a thread opened with unread messages is in: the "new since you left" line
+/// goes above the first of them.
+fn place_unread_marker(state: &mut AppState, thread_id: &str) {
+    let me = state.me().unwrap_or("").to_string();
+    let Some(view) = state.views.get_mut(thread_id) else {
+        return;
+    };
+    let Some(unread) = view.unread_on_open.take_if(|_| view.loaded) else {
+        return;
+    };
+    let mut seen = 0;
+    for m in view.messages.values().rev() {
+        if !m.kind.is_system() && m.sender.as_deref() != Some(me.as_str()) {
+            seen += 1;
+            if seen == unread {
+                view.unread_marker = Some(m.order);
+                return;
+            }
+        }
+    }
+}
+
 fn sort_threads(state: &mut AppState) {
     let cursor_id = state.threads.get(state.thread_cursor).map(|t| t.id.clone());
     state.threads.sort_by(|a, b| {
@@ -211,21 +317,37 @@ pub fn open_thread(state: &mut AppState, thread_id: &str) -> Vec<Effect> {
     if let Some(i) = state.threads.iter().position(|t| t.id == thread_id) {
         state.thread_cursor = i;
     }
+    let unread = state
+        .threads
+        .iter()
+        .find(|t| t.id == thread_id)
+        .map(|t| t.unread)
+        .unwrap_or(0);
     let view = state.views.entry(thread_id.to_string()).or_default();
     view.scroll = Default::default();
     view.selected = None;
-    if !view.loaded {
+    view.new_below = 0;
+    view.seek = None;
+    view.unread_marker = None;
+    view.unread_on_open = (unread > 0).then_some(unread);
+    let loaded = view.loaded;
+    if loaded {
+        place_unread_marker(state, thread_id);
+    }
+    let deleted = state.threads.iter().any(|t| t.id == thread_id && t.deleted);
+    let Some(view) = state.views.get_mut(thread_id) else {
+        return effects;
+    };
+    // A deleted thread answers 404: what was loaded before stays readable, nothing more is asked.
+    if !view.loaded && !deleted {
         effects.push(Effect::Command(Command::OpenThread {
             thread_id: thread_id.to_string(),
         }));
     }
-    if let Some(summary) = state.threads.iter_mut().find(|t| t.id == thread_id)
-        && summary.deleted
-    {
-        fail(
+    if deleted {
+        notify(
             state,
-            "This thread was deleted.",
-            "Its history stays readable here; start a new one with :new <topic>.",
+            "This thread was deleted: nothing can be sent to it; :forget removes it from the list.",
         );
     }
     effects.extend(scroll::mark_read_if_seen(state));

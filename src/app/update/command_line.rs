@@ -9,7 +9,7 @@ use crate::app::state::{AppState, CommandLine, Confirmation, Focus, Overlay};
 use crate::backend::Command;
 
 /// The commands, with their arguments, for completion and help.
-pub const COMMANDS: [(&str, &str); 18] = [
+pub const COMMANDS: [(&str, &str); 21] = [
     ("new", "<topic> [participant ...]  start a thread"),
     ("add", "<participant>  add someone to this thread"),
     ("remove", "<participant>  remove someone from this thread"),
@@ -17,6 +17,12 @@ pub const COMMANDS: [(&str, &str); 18] = [
     ("edit", "edit the selected (or your last) message"),
     ("delete", "delete the selected (or your last) message"),
     ("delete-thread", "delete this thread"),
+    (
+        "goto",
+        "<message id | YYYY-MM-DD [HH:MM] | HH:MM>  go there, loading older pages",
+    ),
+    ("open", "<thread id>  open a thread by id"),
+    ("forget", "remove a deleted thread from the list"),
     ("retry", "resend failed messages"),
     (
         "attach",
@@ -150,6 +156,8 @@ fn resolve_person(state: &AppState, word: &str) -> Result<String, String> {
 }
 
 fn execute(state: &mut AppState, input: &str) -> Vec<Effect> {
+    // A new command makes the last one's error old news.
+    state.error = None;
     let words = split_words(input.trim().trim_start_matches(':'));
     let Some((name, args)) = words.split_first() else {
         return Vec::new();
@@ -172,7 +180,7 @@ fn execute(state: &mut AppState, input: &str) -> Vec<Effect> {
     match name.as_str() {
         "q" | "quit" => vec![Effect::Quit],
         "help" | "h" => {
-            state.overlay = Overlay::Help;
+            state.overlay = Overlay::Help(0);
             Vec::new()
         }
         "new" => {
@@ -246,16 +254,12 @@ fn execute(state: &mut AppState, input: &str) -> Vec<Effect> {
                 return Vec::new();
             };
             match own_target(state) {
-                Some((message_id, _)) => vec![Effect::Command(Command::DeleteMessage {
+                Ok((message_id, _)) => vec![Effect::Command(Command::DeleteMessage {
                     thread_id,
                     message_id,
                 })],
-                None => {
-                    fail(
-                        state,
-                        "You have no message here to delete.",
-                        "Only your own messages can be deleted.",
-                    );
+                Err(why) => {
+                    fail(state, &why, "Only your own messages can be deleted.");
                     Vec::new()
                 }
             }
@@ -285,6 +289,9 @@ fn execute(state: &mut AppState, input: &str) -> Vec<Effect> {
             Vec::new()
         }
         "retry" => retry_failed(state),
+        "open" => super::navigate::open_by_id(state, args.first()),
+        "goto" | "go" => super::navigate::goto(state, &rest_of_line()),
+        "forget" => super::navigate::forget(state),
         "call" => {
             let target = match args.first() {
                 Some(who) => match resolve_person(state, who) {
@@ -380,19 +387,32 @@ fn execute(state: &mut AppState, input: &str) -> Vec<Effect> {
     }
 }
 
-/// The selected own message, or the newest own one: (id, body).
-fn own_target(state: &AppState) -> Option<(String, String)> {
-    let me = state.me()?;
-    let view = state.open_view()?;
+/// The selected message when it is one's own, or the newest own one when none is selected:
+/// (id, body); otherwise why not.
+fn own_target(state: &AppState) -> Result<(String, String), String> {
+    let none = || "You have no message in this thread.".to_string();
+    let me = state.me().ok_or_else(none)?;
+    let view = state.open_view().ok_or_else(none)?;
     let mine = |m: &&crate::model::Message| {
         m.sender.as_deref() == Some(me) && m.deleted_ms.is_none() && !m.kind.is_system()
     };
-    let selected = view
-        .selected
-        .and_then(|o| view.messages.get(&o))
-        .filter(mine);
-    let message = selected.or_else(|| view.messages.values().rev().find(mine))?;
-    Some((message.id.clone(), message.body.clone()))
+    let message = match view.selected.and_then(|o| view.messages.get(&o)) {
+        Some(selected) if mine(&selected) => selected,
+        Some(selected) if selected.deleted_ms.is_some() => {
+            return Err("The selected message was deleted.".to_string());
+        }
+        Some(selected) if selected.kind.is_system() => {
+            return Err("The selected line is a system message.".to_string());
+        }
+        Some(selected) => {
+            return Err(format!(
+                "The selected message is {}'s, not yours.",
+                selected.sender_name
+            ));
+        }
+        None => view.messages.values().rev().find(mine).ok_or_else(none)?,
+    };
+    Ok((message.id.clone(), message.body.clone()))
 }
 
 /// Puts the selected (or newest) own message in the composer for editing.
@@ -401,13 +421,17 @@ pub fn edit_last(state: &mut AppState) {
         return;
     };
     match own_target(state) {
-        Some((message_id, body)) => {
+        Ok((message_id, body)) => {
             state.composer.set_text(&body);
             state.composer.editing = Some((thread_id, message_id));
             state.focus = Focus::Composer;
             notify(state, "Editing your message: Enter saves, Esc cancels.");
         }
-        None => notify(state, "You have no message here to edit."),
+        Err(why) => fail(
+            state,
+            &why,
+            "Only your own messages can be edited: select one of yours with k/j, or press End and :edit for your last.",
+        ),
     }
 }
 

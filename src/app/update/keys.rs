@@ -5,9 +5,10 @@ use crossterm::event::{
 };
 
 use super::backend::open_thread;
-use super::command_line;
 use super::{TYPING_SEND_INTERVAL_MS, fail, scroll};
+use super::{command_line, seek, selection, switcher, thread_list};
 use crate::app::msg::Effect;
+use crate::app::seek::SeekTarget;
 use crate::app::state::{AppState, CommandLine, Confirmation, Focus, Overlay};
 use crate::backend::Command;
 use crate::config::Action;
@@ -28,13 +29,23 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
         return vec![Effect::Quit];
     }
-    match state.overlay.clone() {
-        Overlay::Help => {
-            state.overlay = Overlay::None;
-            return Vec::new();
+    // Keys with Ctrl work everywhere, the composer included.
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        match state.keymap.pane_action(&key) {
+            Some(Action::Redraw) => return vec![Effect::Redraw],
+            Some(Action::QuickSwitch) => {
+                state.overlay = Overlay::Switcher(Default::default());
+                return Vec::new();
+            }
+            _ => {}
         }
+    }
+    match state.overlay.clone() {
+        Overlay::Help(offset) => return on_help_key(state, offset, key),
         Overlay::CommandLine(line) => return command_line::on_key(state, line, key),
         Overlay::Confirm(question) => return on_confirm_key(state, question, key),
+        Overlay::Search(line) => return on_search_key(state, line, key),
+        Overlay::Switcher(switcher) => return switcher::on_key(state, switcher, key),
         Overlay::None => {}
     }
     if state.focus == Focus::Composer {
@@ -42,47 +53,123 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     }
     let Some(action) = state.keymap.pane_action(&key) else {
         if key.code == KeyCode::Esc {
-            state.error = None;
+            on_escape(state);
         }
         return Vec::new();
     };
     on_pane_action(state, action)
 }
 
+/// Esc outside the composer: stops loading, then clears the search, then the error.
+fn on_escape(state: &mut AppState) {
+    if seek::cancel(state) {
+        return;
+    }
+    if let Some(view) = state
+        .open_thread
+        .clone()
+        .and_then(|t| state.views.get_mut(&t))
+        && view.search.take().is_some()
+    {
+        return;
+    }
+    state.error = None;
+}
+
+/// The help overlay scrolls with the arrows and pages; other keys close it.
+fn on_help_key(state: &mut AppState, offset: u16, key: KeyEvent) -> Vec<Effect> {
+    let page = state.size.1.saturating_sub(4).max(1);
+    let offset = match key.code {
+        KeyCode::Down | KeyCode::Char('j') => offset.saturating_add(1),
+        KeyCode::Up | KeyCode::Char('k') => offset.saturating_sub(1),
+        KeyCode::PageDown | KeyCode::Char(' ') => offset.saturating_add(page),
+        KeyCode::PageUp => offset.saturating_sub(page),
+        KeyCode::Home | KeyCode::Char('g') => 0,
+        KeyCode::End | KeyCode::Char('G') => u16::MAX,
+        _ => {
+            state.overlay = Overlay::None;
+            return Vec::new();
+        }
+    };
+    state.overlay = Overlay::Help(offset.min(crate::ui::help_scroll_limit(state)));
+    Vec::new()
+}
+
+/// The `/` line: Enter searches the open thread.
+fn on_search_key(state: &mut AppState, line: CommandLine, key: KeyEvent) -> Vec<Effect> {
+    match line_edit(line, key) {
+        LineEdit::Editing(line) => {
+            state.overlay = Overlay::Search(line);
+            Vec::new()
+        }
+        LineEdit::Cancelled => {
+            state.overlay = Overlay::None;
+            Vec::new()
+        }
+        LineEdit::Done(text) => {
+            state.overlay = Overlay::None;
+            seek::search(state, &text)
+        }
+    }
+}
+
+/// What a key did to a one-line input.
+pub enum LineEdit {
+    Editing(CommandLine),
+    Cancelled,
+    Done(String),
+}
+
+/// Editing keys of one-line inputs (search, the thread switcher): typing, Backspace, Ctrl+U clears.
+pub fn line_edit(mut line: CommandLine, key: KeyEvent) -> LineEdit {
+    match key.code {
+        KeyCode::Esc => return LineEdit::Cancelled,
+        KeyCode::Enter => return LineEdit::Done(line.input),
+        KeyCode::Backspace if line.input.is_empty() => return LineEdit::Cancelled,
+        KeyCode::Backspace => {
+            line.input.pop();
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => line.input.clear(),
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => line.input.push(c),
+        _ => {}
+    }
+    LineEdit::Editing(line)
+}
+
 fn on_pane_action(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::Quit => return vec![Effect::Quit],
-        Action::Help => state.overlay = Overlay::Help,
+        Action::Help => state.overlay = Overlay::Help(0),
         Action::CommandLine => state.overlay = Overlay::CommandLine(CommandLine::default()),
         Action::FocusNext => state.focus = cycle(state, true),
         Action::FocusPrevious => state.focus = cycle(state, false),
         Action::FocusComposer => state.focus = Focus::Composer,
-        Action::Up | Action::Down => return move_cursor(state, action == Action::Up),
-        Action::PageUp => {
-            let page = scroll::viewport_height(state).saturating_sub(2).max(1);
-            return scroll::scroll_up(state, page).into_iter().collect();
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom
+            if state.focus == Focus::Threads =>
+        {
+            thread_list::move_cursor(state, action)
         }
-        Action::PageDown => {
-            let page = scroll::viewport_height(state).saturating_sub(2).max(1);
-            scroll::scroll_down(state, page);
-            return scroll::mark_read_if_seen(state).into_iter().collect();
+        Action::Up | Action::Down if state.focus == Focus::Messages => {
+            return selection::step(state, action == Action::Up);
         }
-        Action::Top => {
-            return scroll::scroll_up(state, usize::MAX / 4)
-                .into_iter()
-                .collect();
+        Action::Up | Action::Down => {}
+        Action::PageUp => return selection::page(state, true),
+        Action::PageDown => return selection::page(state, false),
+        Action::Top => return seek::start(state, SeekTarget::Start),
+        Action::Bottom => return selection::follow_newest(state),
+        Action::Search if state.focus == Focus::Threads => {
+            state.overlay = Overlay::Switcher(Default::default());
         }
-        Action::Bottom => {
-            if let Some(view) = state
-                .open_thread
-                .clone()
-                .and_then(|t| state.views.get_mut(&t))
-            {
-                view.scroll = Default::default();
-                view.selected = None;
-            }
-            return scroll::mark_read_if_seen(state).into_iter().collect();
-        }
+        Action::Search => state.overlay = Overlay::Search(CommandLine::default()),
+        Action::NextHit => return seek::next_hit(state, true),
+        Action::PreviousHit => return seek::next_hit(state, false),
+        Action::QuickSwitch => state.overlay = Overlay::Switcher(Default::default()),
+        Action::Redraw => return vec![Effect::Redraw],
         Action::Open => {
             if state.focus == Focus::Threads
                 && let Some(id) = state.threads.get(state.thread_cursor).map(|t| t.id.clone())
@@ -107,16 +194,9 @@ fn on_pane_action(state: &mut AppState, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
+/// The next pane for Tab: every pane at every size (a folded one opens over the messages).
 fn cycle(state: &AppState, forward: bool) -> Focus {
-    let panes = crate::ui::current_layout(state);
-    let mut order = Vec::new();
-    if panes.threads.is_some() {
-        order.push(Focus::Threads);
-    }
-    order.push(Focus::Messages);
-    if panes.participants.is_some() {
-        order.push(Focus::Participants);
-    }
+    let order = [Focus::Threads, Focus::Messages, Focus::Participants];
     // The composer is reached with i or Enter and left with Esc: Tab types a tab there.
     let i = order.iter().position(|f| *f == state.focus).unwrap_or(0);
     let n = order.len();
@@ -127,79 +207,11 @@ fn cycle(state: &AppState, forward: bool) -> Focus {
     }]
 }
 
-fn move_cursor(state: &mut AppState, up: bool) -> Vec<Effect> {
-    match state.focus {
-        Focus::Threads => {
-            let n = state.threads.len();
-            if n > 0 {
-                state.thread_cursor = if up {
-                    state.thread_cursor.saturating_sub(1)
-                } else {
-                    (state.thread_cursor + 1).min(n - 1)
-                };
-            }
-            Vec::new()
-        }
-        Focus::Messages => select_message(state, up),
-        _ => Vec::new(),
-    }
-}
-
-/// Moves the message selection, keeping the selected message at the bottom of the view.
-fn select_message(state: &mut AppState, up: bool) -> Vec<Effect> {
-    let Some(thread_id) = state.open_thread.clone() else {
-        return Vec::new();
-    };
-    let Some(view) = state.views.get_mut(&thread_id) else {
-        return Vec::new();
-    };
-    let current = view.selected.or(view.last_order().map(|o| o + 1));
-    let Some(current) = current else {
-        return Vec::new();
-    };
-    let next = if up {
-        view.messages.range(..current).next_back().map(|(o, _)| *o)
-    } else {
-        view.messages.range(current + 1..).next().map(|(o, _)| *o)
-    };
-    match next {
-        Some(order) => {
-            view.selected = Some(order);
-            view.scroll = crate::app::state::Scroll {
-                anchor: if Some(order) == view.last_order() {
-                    None
-                } else {
-                    Some(order)
-                },
-                lines_up: 0,
-            };
-            if up
-                && view.messages.range(..order).next().is_none()
-                && view.older_available
-                && !view.loading_older
-            {
-                view.loading_older = true;
-                return vec![Effect::Command(Command::LoadOlder { thread_id })];
-            }
-        }
-        None if !up => {
-            view.selected = None;
-            view.scroll = Default::default();
-            return scroll::mark_read_if_seen(state).into_iter().collect();
-        }
-        None => {}
-    }
-    Vec::new()
-}
-
 fn copy_selected(state: &mut AppState) -> Vec<Effect> {
     let Some(view) = state.open_view() else {
         return Vec::new();
     };
-    let message = view
-        .selected
-        .and_then(|o| view.messages.get(&o))
-        .or_else(|| view.messages.values().next_back());
+    let message = selection::target(view).and_then(|o| view.messages.get(&o));
     let Some(message) = message else {
         return Vec::new();
     };
@@ -301,20 +313,28 @@ fn on_composer_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     if key.code == KeyCode::Esc {
         if state.composer.editing.is_some() {
             state.composer.clear();
+            state.notice = None;
         }
         state.focus = Focus::Messages;
         return Vec::new();
     }
-    // Esc followed quickly by a key reaches us as Alt+key (terminals send both as ESC then the key):
-    // leave the composer and let the key act, so that a fast "Esc :" opens the command line.
+    // Esc followed quickly by a key reaches us as Alt+key (terminals send both as ESC then the key),
+    // with Shift for some characters: leave the composer and let the key act, so that a fast
+    // "Esc :" opens the command line and never types into the message.
     if let KeyCode::Char(c) = key.code
-        && key.modifiers == KeyModifiers::ALT
+        && key.modifiers.contains(KeyModifiers::ALT)
+        && !key.modifiers.contains(KeyModifiers::CONTROL)
     {
         state.focus = Focus::Messages;
         return on_key(state, KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
     }
     let before = state.composer.textarea.lines().to_vec();
-    state.composer.textarea.input(key);
+    if key.code == KeyCode::Char('u') && key.modifiers == KeyModifiers::CONTROL {
+        // Ctrl+U clears the line up to the cursor, as in a shell (not the editor's undo).
+        state.composer.textarea.delete_line_by_head();
+    } else {
+        state.composer.textarea.input(key);
+    }
     let changed = state.composer.textarea.lines() != before.as_slice();
     if changed && !state.composer.is_empty() {
         return typing_notification(state).into_iter().collect();
@@ -389,6 +409,7 @@ fn send_composer(state: &mut AppState) -> Vec<Effect> {
     }
     if let Some((edit_thread, message_id)) = state.composer.editing.take() {
         state.composer.clear();
+        state.notice = None;
         return vec![Effect::Command(Command::EditMessage {
             thread_id: edit_thread,
             message_id,
@@ -445,11 +466,17 @@ pub fn on_mouse(state: &mut AppState, mouse: MouseEvent) -> Vec<Effect> {
     let at = ratatui::layout::Position::new(mouse.column, mouse.row);
     match mouse.kind {
         MouseEventKind::ScrollUp if panes.messages.contains(at) => {
-            scroll::scroll_up(state, WHEEL_LINES).into_iter().collect()
+            let effects = scroll::scroll_up(state, WHEEL_LINES).into_iter().collect();
+            selection::adopt_visible(state, false);
+            effects
         }
         MouseEventKind::ScrollDown if panes.messages.contains(at) => {
             scroll::scroll_down(state, WHEEL_LINES);
-            scroll::mark_read_if_seen(state).into_iter().collect()
+            if state.open_view().is_some_and(|v| v.scroll.anchor.is_none()) {
+                return selection::follow_newest(state);
+            }
+            selection::adopt_visible(state, false);
+            Vec::new()
         }
         MouseEventKind::Down(MouseButton::Left) => {
             if let Some(threads) = panes.threads

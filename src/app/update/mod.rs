@@ -5,7 +5,12 @@ mod backend;
 mod calls;
 mod command_line;
 mod keys;
+mod navigate;
 pub mod scroll;
+mod seek;
+mod selection;
+pub mod switcher;
+mod thread_list;
 
 pub use command_line::COMMANDS;
 

@@ -43,6 +43,12 @@ fn context<'a>(state: &'a AppState, view: &'a ThreadView) -> BlockContext<'a> {
 /// Moves the view `lines` up (towards older messages). Returns a load of older messages when the
 /// top is reached and there are more.
 pub fn scroll_up(state: &mut AppState, lines: usize) -> Option<Effect> {
+    let effect = scroll_up_lines(state, lines);
+    settle_top(state);
+    effect
+}
+
+fn scroll_up_lines(state: &mut AppState, lines: usize) -> Option<Effect> {
     let thread_id = state.open_thread.clone()?;
     let view = state.views.get(&thread_id)?;
     let ctx = context(state, view);
@@ -132,15 +138,11 @@ pub fn mark_read_if_seen(state: &mut AppState) -> Option<Effect> {
     if view.scroll.anchor.is_some() {
         return None;
     }
-    let newest = view
-        .messages
-        .values()
-        .rev()
-        .find(|m| !m.kind.is_system() && m.sender.as_deref() != Some(me.as_str()))?;
-    if view.read_reported.is_some_and(|r| r >= newest.order) {
+    view.new_below = 0;
+    let (order, message_id) = view.newest_from_others.clone()?;
+    if view.read_reported.is_some_and(|r| r >= order) {
         return None;
     }
-    let (order, message_id) = (newest.order, newest.id.clone());
     view.read_reported = Some(order);
     // The receipt is ours; the participants pane shows it at once.
     let mine = view.receipts.entry(me).or_insert(order);
@@ -152,4 +154,91 @@ pub fn mark_read_if_seen(state: &mut AppState) -> Option<Effect> {
         thread_id,
         message_id,
     }))
+}
+
+/// Lines the pending own messages take under the newest message (shown only while following).
+pub fn pending_lines(state: &AppState, view: &ThreadView) -> usize {
+    if view.scroll.anchor.is_some() {
+        return 0;
+    }
+    let my_name = state
+        .connection
+        .as_ref()
+        .map(|c| c.my_name.clone())
+        .unwrap_or_default();
+    let ctx = context(state, view);
+    view.pending
+        .iter()
+        .map(|p| crate::ui::blocks::pending_block(p, &my_name, &ctx).len())
+        .sum()
+}
+
+/// A message on screen, bottom up: whether its first and its last line show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OnScreen {
+    pub order: i64,
+    pub top_shows: bool,
+    pub bottom_shows: bool,
+}
+
+/// The messages the view shows, newest first.
+pub fn on_screen(state: &AppState, view: &ThreadView) -> Vec<OnScreen> {
+    let ctx = context(state, view);
+    let height = viewport_height(state);
+    let Some(anchor) = view.scroll.anchor.or_else(|| view.last_order()) else {
+        return Vec::new();
+    };
+    // Lines between the bottom of the view and the bottom of the block being looked at.
+    let mut below = pending_lines(state, view) as isize - view.scroll.lines_up as isize;
+    let mut out = Vec::new();
+    for (order, _) in view.messages.range(..=anchor).rev() {
+        if below >= height as isize {
+            break;
+        }
+        let h = height_of(view, *order, &ctx) as isize;
+        out.push(OnScreen {
+            order: *order,
+            top_shows: below + h <= height as isize,
+            bottom_shows: below >= 0,
+        });
+        below += h;
+    }
+    out
+}
+
+/// The height of one message's block, for callers outside this module.
+pub fn height_of(view: &ThreadView, order: i64, ctx: &BlockContext<'_>) -> usize {
+    height(view, order, ctx)
+}
+
+/// The block context for the open thread.
+pub fn block_context<'a>(state: &'a AppState, view: &'a ThreadView) -> BlockContext<'a> {
+    context(state, view)
+}
+
+/// Keeps the view from showing blank lines above the first message of a thread with no more history:
+/// the view moves down until the first message's top is the view's top (or follows, when all fits).
+pub fn settle_top(state: &mut AppState) {
+    let Some(view) = state.open_view() else {
+        return;
+    };
+    if view.older_available || view.scroll.anchor.is_none() {
+        return;
+    }
+    let height = viewport_height(state);
+    let ctx = context(state, view);
+    let Some(anchor) = view.scroll.anchor else {
+        return;
+    };
+    let mut above = 0usize;
+    for (order, _) in view.messages.range(..=anchor).rev() {
+        above += height_of(view, *order, &ctx);
+        if above >= height + view.scroll.lines_up {
+            return;
+        }
+    }
+    let shown = above.saturating_sub(view.scroll.lines_up);
+    if shown < height {
+        scroll_down(state, height - shown);
+    }
 }
