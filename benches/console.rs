@@ -330,5 +330,56 @@ fn start_to_first_frame(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, apply_received, frame, start_to_first_frame);
+/// A frame at 200×60 with 1,000 threads listed (200 with unread messages, so the hotlist and the
+/// badges have work) and the 100,000-message thread open, the list scrolled to its middle.
+fn frame_with_1000_threads(c: &mut Criterion) {
+    let theme = Theme::default_dark();
+    let mut state = connected();
+    apply(&mut state, received(BIG, 100));
+    update(&mut state, Msg::Resize(200, 60));
+    let threads = (0..1_000)
+        .map(|i| ThreadSummary {
+            id: if i == 0 {
+                THREAD.to_string()
+            } else {
+                format!("19:t{i}@thread.v2")
+            },
+            topic: SafeText::new(&format!("Thread {i} about the rollout plan")),
+            last_activity_ms: Some(NOW - i * STEP_MS),
+            deleted: i % 97 == 0 && i > 0,
+            unread: if i % 5 == 0 { (i % 7) as usize + 1 } else { 0 },
+            has_teams_users: i % 3 == 0,
+        })
+        .collect();
+    update(&mut state, Msg::Backend(BackendEvent::Threads(threads)));
+    state.thread_cursor = 500;
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("a test terminal");
+    let mut group = c.benchmark_group("console");
+    group.bench_function("frame_200x60_with_1000_threads", |b| {
+        b.iter(|| {
+            let frame = terminal.draw(|f| acs_interop::ui::view(&state, &theme, f));
+            frame.expect("a frame").buffer.content.len()
+        })
+    });
+    group.finish();
+    let cells: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|cell| cell.symbol())
+        .collect();
+    assert!(
+        cells.contains("Thread 500 about"),
+        "the list shows its middle"
+    );
+}
+
+criterion_group!(
+    benches,
+    apply_received,
+    frame,
+    frame_with_1000_threads,
+    start_to_first_frame
+);
 criterion_main!(benches);

@@ -109,11 +109,7 @@ impl<B: Backend, C: TerminalSignals> EventLoop<B, C> {
                 };
                 for effect in effects {
                     match effect {
-                        Effect::Command(c) => {
-                            if self.commands.send(c).await.is_err() {
-                                tracing::warn!("the backend is gone; a command was dropped");
-                            }
-                        }
+                        Effect::Command(c) => self.send_command(c),
                         Effect::Copy(text) => self.clipboard.copy(&text),
                         Effect::Bell => self.clipboard.bell(),
                         Effect::Redraw => {
@@ -123,7 +119,8 @@ impl<B: Backend, C: TerminalSignals> EventLoop<B, C> {
                             dirty = true;
                         }
                         Effect::Quit => {
-                            let _ = self.commands.send(Command::Shutdown).await;
+                            // Never waits: a busy backend must not hold up leaving.
+                            self.send_command(Command::Shutdown);
                             return Ok(Exit::Quit);
                         }
                     }
@@ -131,6 +128,25 @@ impl<B: Backend, C: TerminalSignals> EventLoop<B, C> {
             }
             if dirty {
                 self.draw()?;
+            }
+        }
+    }
+
+    /// Hands a command to the backend without waiting: when its queue is full (the backend is busy
+    /// with a slow network), the command waits in a task of its own, so keys keep working.
+    fn send_command(&self, command: Command) {
+        match self.commands.try_send(command) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(command)) => {
+                let commands = self.commands.clone();
+                tokio::spawn(async move {
+                    if commands.send(command).await.is_err() {
+                        tracing::warn!("the backend is gone; a command was dropped");
+                    }
+                });
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                tracing::warn!("the backend is gone; a command was dropped")
             }
         }
     }

@@ -45,9 +45,13 @@ pub async fn apply(ctx: &Arc<Ctx>, update: RealtimeUpdate) {
         }
         RealtimeUpdate::Disconnected { reason } => tracing::info!(%reason, "realtime disconnected"),
         RealtimeUpdate::ResyncRequired => {
-            if let Ok(threads) = sync::load_threads(ctx).await {
-                sync::report_threads(ctx, threads).await;
-            }
+            // Listing every thread can take a while on a slow network: not in the command loop.
+            let ctx = ctx.clone();
+            tokio::spawn(async move {
+                if let Ok(threads) = sync::load_threads(&ctx).await {
+                    sync::report_threads(&ctx, threads).await;
+                }
+            });
         }
         RealtimeUpdate::Event { event, .. } => on_event(ctx, event).await,
     }

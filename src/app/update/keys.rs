@@ -320,13 +320,11 @@ fn on_composer_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     }
     // Esc followed quickly by a key reaches us as Alt+key (terminals send both as ESC then the key),
     // with Shift for some characters: leave the composer and let the key act, so that a fast
-    // "Esc :" opens the command line and never types into the message.
-    if let KeyCode::Char(c) = key.code
-        && key.modifiers.contains(KeyModifiers::ALT)
-        && !key.modifiers.contains(KeyModifiers::CONTROL)
-    {
+    // "Esc :" opens the command line and "Esc Tab" moves on, never typing into the message.
+    if key.modifiers.contains(KeyModifiers::ALT) && !key.modifiers.contains(KeyModifiers::CONTROL) {
         state.focus = Focus::Messages;
-        return on_key(state, KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        let without_alt = key.modifiers - KeyModifiers::ALT;
+        return on_key(state, KeyEvent::new(key.code, without_alt));
     }
     let before = state.composer.textarea.lines().to_vec();
     if key.code == KeyCode::Char('u') && key.modifiers == KeyModifiers::CONTROL {
