@@ -1,6 +1,7 @@
 //! Configuration: `config.toml`, themes, key bindings and the folders they live in.
 
 pub mod keymap;
+pub mod palette;
 pub mod paths;
 pub mod settings;
 pub mod theme;

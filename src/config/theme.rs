@@ -55,8 +55,17 @@ macro_rules! theme_roles {
             /// The same roles without colour: meaning carried by bold, underline and reverse video.
             pub fn monochrome(&self) -> Theme {
                 let strip = |s: Style| Style { fg: None, bg: None, underline_color: None, ..s };
-                Theme { name: format!("{} (no colour)", self.name), $($role: strip(self.$role),)* }
+                Theme { name: format!("{} (no colour)", self.name), ..self.map_styles(strip) }
                     .with_monochrome_emphasis()
+            }
+
+            /// Every role by name, in the order theme files list them.
+            pub fn roles(&self) -> Vec<(&'static str, Style)> {
+                vec![$((stringify!($role), self.$role),)*]
+            }
+
+            fn map_styles(&self, f: impl Fn(Style) -> Style) -> Theme {
+                Theme { name: self.name.clone(), $($role: f(self.$role),)* }
             }
         }
     };
@@ -210,6 +219,53 @@ fn parse_color(text: &str) -> Result<Color, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::palette::{Rgb, contrast_ratio, to_rgb};
+
+    /// The terminal's own foreground and background, for themes whose `base` leaves them to the terminal:
+    /// xterm's grey (#e5e5e5) on black under the dark theme, black on white under the light one.
+    fn assumed_terminal(theme: &str) -> (Rgb, Rgb) {
+        let (black, grey, white) = (Rgb(0, 0, 0), Rgb(0xe5, 0xe5, 0xe5), Rgb(255, 255, 255));
+        match theme {
+            "dark" | "high-contrast" => (grey, black),
+            "light" => (black, white),
+            other => panic!("say which terminal colours the built-in theme '{other}' assumes"),
+        }
+    }
+
+    /// Each role's text against the background it is drawn on: its own, else `base`'s, else the
+    /// terminal's. A role without a foreground shows `base`'s. Dim is left to the terminal and not
+    /// counted.
+    fn contrast_failures(theme: &Theme, minimum: f64) -> Vec<String> {
+        let (terminal_fg, terminal_bg) = assumed_terminal(&theme.name);
+        let base = theme.base;
+        let mut failures = Vec::new();
+        for (role, style) in theme.roles() {
+            let fg = style.fg.or(base.fg).and_then(to_rgb).unwrap_or(terminal_fg);
+            let bg = style.bg.or(base.bg).and_then(to_rgb).unwrap_or(terminal_bg);
+            let (fg, bg) = if style.add_modifier.contains(Modifier::REVERSED) {
+                (bg, fg)
+            } else {
+                (fg, bg)
+            };
+            let ratio = contrast_ratio(fg, bg);
+            if ratio < minimum {
+                failures.push(format!(
+                    "{}: {role} is {ratio:.2}:1 ({fg:?} on {bg:?})",
+                    theme.name
+                ));
+            }
+        }
+        failures
+    }
+
+    #[test]
+    fn every_role_of_every_built_in_theme_reaches_wcag_aa_contrast() {
+        let mut failures = Vec::new();
+        for (name, _) in BUILT_IN {
+            failures.extend(contrast_failures(&Theme::built_in(name).unwrap(), 4.5));
+        }
+        assert!(failures.is_empty(), "below 4.5:1:\n{}", failures.join("\n"));
+    }
 
     #[test]
     fn every_built_in_theme_parses_and_sets_every_role() {
