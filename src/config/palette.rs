@@ -1,5 +1,5 @@
-//! Colour arithmetic for themes: the xterm default palette as RGB and the WCAG contrast ratio between two
-//! colours.
+//! Colour arithmetic for themes: the xterm default palette as RGB, the nearest palette entry to a colour,
+//! and the WCAG contrast ratio between two colours.
 
 use ratatui::style::Color;
 
@@ -79,6 +79,31 @@ pub fn to_rgb(color: Color) -> Option<Rgb> {
     }
 }
 
+/// A simple perceptual distance ("redmean" weighted Euclidean, squared): cheap, and closer to what the
+/// eye sees than plain RGB distance.
+fn distance(a: Rgb, b: Rgb) -> i64 {
+    let mean_r = (i64::from(a.0) + i64::from(b.0)) / 2;
+    let dr = i64::from(a.0) - i64::from(b.0);
+    let dg = i64::from(a.1) - i64::from(b.1);
+    let db = i64::from(a.2) - i64::from(b.2);
+    (((512 + mean_r) * dr * dr) >> 8) + 4 * dg * dg + (((767 - mean_r) * db * db) >> 8)
+}
+
+/// The nearest xterm-256 index outside the 16 ANSI colours, which terminals often redefine.
+pub fn nearest_256(rgb: Rgb) -> u8 {
+    (16..=255u8)
+        .min_by_key(|i| distance(rgb, indexed_rgb(*i)))
+        .unwrap_or(16)
+}
+
+/// The nearest of the 16 ANSI colours.
+pub fn nearest_16(rgb: Rgb) -> Color {
+    ANSI.iter()
+        .zip(XTERM_16)
+        .min_by_key(|(_, ansi)| distance(rgb, *ansi))
+        .map_or(Color::Reset, |(color, _)| *color)
+}
+
 /// WCAG relative luminance: sRGB channels made linear, then weighted.
 pub fn relative_luminance(rgb: Rgb) -> f64 {
     let linear = |c: u8| {
@@ -113,6 +138,28 @@ mod tests {
         assert_eq!(indexed_rgb(255), Rgb(238, 238, 238));
         assert_eq!(to_rgb(Color::Gray), Some(Rgb(0xe5, 0xe5, 0xe5)));
         assert_eq!(to_rgb(Color::Reset), None);
+    }
+
+    #[test]
+    fn colours_map_to_the_nearest_256_index() {
+        assert_eq!(nearest_256(Rgb(255, 0, 0)), 196);
+        assert_eq!(nearest_256(Rgb(0, 0, 0)), 16);
+        assert_eq!(nearest_256(Rgb(255, 255, 255)), 231);
+        assert_eq!(nearest_256(Rgb(0x80, 0x80, 0x80)), 244);
+        assert_eq!(nearest_256(Rgb(0x00, 0x64, 0x00)), 22);
+        assert_eq!(nearest_256(Rgb(0xff, 0xe0, 0x8a)), 222);
+    }
+
+    #[test]
+    fn colours_map_to_the_nearest_ansi_colour() {
+        // ratatui calls xterm's bright red (#ff0000) LightRed; Red is #cd0000.
+        assert_eq!(nearest_16(Rgb(255, 0, 0)), Color::LightRed);
+        assert_eq!(nearest_16(Rgb(0xc0, 0x10, 0x10)), Color::Red);
+        assert_eq!(nearest_16(Rgb(0, 0, 0x80)), Color::Blue);
+        assert_eq!(nearest_16(Rgb(0x30, 0x30, 0x30)), Color::Black);
+        assert_eq!(nearest_16(Rgb(0x80, 0x80, 0x80)), Color::DarkGray);
+        assert_eq!(nearest_16(Rgb(0xe0, 0xe0, 0xe0)), Color::Gray);
+        assert_eq!(nearest_16(Rgb(0xf8, 0xf8, 0xf8)), Color::White);
     }
 
     #[test]
