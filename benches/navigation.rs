@@ -4,6 +4,7 @@
 //! - `home_to_first_of_100k`: Home from the newest message until the first one is selected, shown
 //!   and nothing more is loading;
 //! - `search_100k`: `/` and a word only the first message holds, until that message is selected.
+//!
 //! Left out: the terminal's own time to paint (frames go to ratatui's test backend), and the thread's
 //! first page (the thread is open and loaded when the clock starts; each sample reopens it).
 

@@ -15,7 +15,7 @@ use crate::acs::connection_string::ConnectionString;
 use crate::backend::calls::CallbackSetup;
 use crate::backend::session::Target;
 use crate::backend::{BackendConfig, ChangeFeed};
-use crate::config::{Keymap, Settings, Theme};
+use crate::config::{ColorDepth, Keymap, Settings, Theme};
 use crate::emulator::{Emulator, EmulatorConfig, Storage};
 
 /// Where the console connects.
@@ -99,10 +99,14 @@ async fn stop_signal() {
 /// Runs the console until the user quits.
 pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
     let user_themes = options.config_dir.as_ref().map(|d| d.join("themes"));
-    let mut theme = Theme::load(&options.theme, user_themes.as_deref()).context("the theme")?;
-    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
-        theme = theme.monochrome();
-    }
+    let depth = ColorDepth::detect(
+        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        std::env::var("COLORTERM").ok().as_deref(),
+        std::env::var("TERM").ok().as_deref(),
+    );
+    let theme = Theme::load(&options.theme, user_themes.as_deref())
+        .context("the theme")?
+        .for_depth(depth);
     let keymap = Keymap::with_overrides(&options.settings.key_overrides())
         .map_err(|e| anyhow::anyhow!("config.toml: {e}"))?;
 

@@ -4,6 +4,8 @@ use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use std::path::Path;
 
+use super::color_depth::ColorDepth;
+
 const BUILT_IN: [(&str, &str); 3] = [
     ("dark", include_str!("../../themes/dark.toml")),
     ("light", include_str!("../../themes/light.toml")),
@@ -55,8 +57,17 @@ macro_rules! theme_roles {
             /// The same roles without colour: meaning carried by bold, underline and reverse video.
             pub fn monochrome(&self) -> Theme {
                 let strip = |s: Style| Style { fg: None, bg: None, underline_color: None, ..s };
-                Theme { name: format!("{} (no colour)", self.name), $($role: strip(self.$role),)* }
+                Theme { name: format!("{} (no colour)", self.name), ..self.map_styles(strip) }
                     .with_monochrome_emphasis()
+            }
+
+            /// Every role by name, in the order theme files list them.
+            pub fn roles(&self) -> Vec<(&'static str, Style)> {
+                vec![$((stringify!($role), self.$role),)*]
+            }
+
+            fn map_styles(&self, f: impl Fn(Style) -> Style) -> Theme {
+                Theme { name: self.name.clone(), $($role: f(self.$role),)* }
             }
         }
     };
@@ -158,6 +169,21 @@ impl Theme {
         Theme::resolve(file.name, &file.styles, fallback)
     }
 
+    /// The theme as a terminal of this colour depth can show it: colours it lacks become the nearest it
+    /// has, and `Monochrome` is [`Theme::monochrome`].
+    pub fn for_depth(&self, depth: ColorDepth) -> Theme {
+        if depth == ColorDepth::Monochrome {
+            return self.monochrome();
+        }
+        let reduce = |c: Option<Color>| c.map(|c| depth.reduce(c));
+        self.map_styles(|s| Style {
+            fg: reduce(s.fg),
+            bg: reduce(s.bg),
+            underline_color: reduce(s.underline_color),
+            ..s
+        })
+    }
+
     fn with_monochrome_emphasis(mut self) -> Theme {
         self.selection = self.selection.add_modifier(Modifier::REVERSED);
         self.unread = self.unread.add_modifier(Modifier::BOLD);
@@ -210,6 +236,105 @@ fn parse_color(text: &str) -> Result<Color, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::palette::{Rgb, contrast_ratio, to_rgb};
+
+    /// The terminal's own foreground and background, for themes whose `base` leaves them to the terminal:
+    /// xterm's grey (#e5e5e5) on black under the dark theme, black on white under the light one.
+    fn assumed_terminal(theme: &str) -> (Rgb, Rgb) {
+        let (black, grey, white) = (Rgb(0, 0, 0), Rgb(0xe5, 0xe5, 0xe5), Rgb(255, 255, 255));
+        match theme {
+            "dark" | "high-contrast" => (grey, black),
+            "light" => (black, white),
+            other => panic!("say which terminal colours the built-in theme '{other}' assumes"),
+        }
+    }
+
+    /// Each role's text against the background it is drawn on: its own, else `base`'s, else the
+    /// terminal's. A role without a foreground shows `base`'s. Dim is left to the terminal and not
+    /// counted.
+    fn contrast_failures(theme: &Theme, minimum: f64) -> Vec<String> {
+        let (terminal_fg, terminal_bg) = assumed_terminal(&theme.name);
+        let base = theme.base;
+        let mut failures = Vec::new();
+        for (role, style) in theme.roles() {
+            let fg = style.fg.or(base.fg).and_then(to_rgb).unwrap_or(terminal_fg);
+            let bg = style.bg.or(base.bg).and_then(to_rgb).unwrap_or(terminal_bg);
+            let (fg, bg) = if style.add_modifier.contains(Modifier::REVERSED) {
+                (bg, fg)
+            } else {
+                (fg, bg)
+            };
+            let ratio = contrast_ratio(fg, bg);
+            if ratio < minimum {
+                failures.push(format!(
+                    "{}: {role} is {ratio:.2}:1 ({fg:?} on {bg:?})",
+                    theme.name
+                ));
+            }
+        }
+        failures
+    }
+
+    #[test]
+    fn every_role_of_every_built_in_theme_reaches_wcag_aa_contrast() {
+        let mut failures = Vec::new();
+        for (name, _) in BUILT_IN {
+            let theme = Theme::built_in(name).unwrap();
+            for depth in [ColorDepth::TrueColor, ColorDepth::Indexed256] {
+                let reduced = theme.for_depth(depth);
+                failures.extend(
+                    contrast_failures(&reduced, 4.5)
+                        .into_iter()
+                        .map(|f| format!("{depth:?} {f}")),
+                );
+            }
+        }
+        assert!(failures.is_empty(), "below 4.5:1:\n{}", failures.join("\n"));
+    }
+
+    /// Relaxed to 3:1 because 4.5:1 cannot be had from xterm's 16 colours for some roles: no blue reaches
+    /// it on black (LightBlue is 4.43:1, so the dark theme's other senders and call bar), and no grey
+    /// reaches it on white (DarkGray is 4.0:1, so the light theme's timestamps, borders and hints),
+    /// short of turning them black. 24-bit and 256-colour terminals get the full 4.5:1.
+    #[test]
+    fn every_role_of_every_built_in_theme_stays_legible_in_16_colours() {
+        let mut failures = Vec::new();
+        for (name, _) in BUILT_IN {
+            let theme = Theme::built_in(name).unwrap().for_depth(ColorDepth::Ansi16);
+            failures.extend(contrast_failures(&theme, 3.0));
+        }
+        assert!(failures.is_empty(), "below 3:1:\n{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn reducing_the_colour_depth_changes_only_what_the_terminal_cannot_show() {
+        let light = Theme::built_in("light").unwrap();
+        assert_eq!(light.timestamp.fg, Some(Color::Rgb(0x6c, 0x6c, 0x6c)));
+        let at_256 = light.for_depth(ColorDepth::Indexed256);
+        assert_eq!(at_256.timestamp.fg, Some(Color::Indexed(242)));
+        assert_eq!(at_256.sender_me.fg, Some(Color::Indexed(22)));
+        assert_eq!(at_256.link.fg, Some(Color::Blue), "named colours stay");
+        assert_eq!(at_256.timestamp.add_modifier, light.timestamp.add_modifier);
+        let at_16 = light.for_depth(ColorDepth::Ansi16);
+        assert_eq!(at_16.timestamp.fg, Some(Color::DarkGray));
+        assert_eq!(at_16.mention.bg, Some(Color::Gray));
+        assert_eq!(at_16.name, "light");
+        for depth in [ColorDepth::Indexed256, ColorDepth::Ansi16] {
+            for (role, style) in light.for_depth(depth).roles() {
+                for color in [style.fg, style.bg, style.underline_color]
+                    .into_iter()
+                    .flatten()
+                {
+                    assert!(
+                        !matches!(color, Color::Rgb(..)),
+                        "{depth:?} {role}: {color:?}"
+                    );
+                }
+            }
+        }
+        assert_eq!(light.for_depth(ColorDepth::TrueColor), light);
+        assert_eq!(light.for_depth(ColorDepth::Monochrome), light.monochrome());
+    }
 
     #[test]
     fn every_built_in_theme_parses_and_sets_every_role() {
