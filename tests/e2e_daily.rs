@@ -3,7 +3,9 @@
 //!
 //! Needs `tmux` on the PATH; each test fails with a clear message when it is missing.
 
+// Shared with the other end-to-end tests, which use more of it.
 #[path = "support/tmux.rs"]
+#[allow(dead_code)]
 mod tmux;
 
 use tmux::{Tmux, sh_quote};
