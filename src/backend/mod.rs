@@ -111,6 +111,13 @@ pub fn spawn(
                         fix: SafeText::new("Check the data folder's permissions, then restart."),
                     })
                     .await;
+                // Stay until asked to stop, so the console keeps showing why rather than that the
+                // backend ended.
+                while let Some(command) = commands.recv().await {
+                    if command == Command::Shutdown {
+                        break;
+                    }
+                }
                 return;
             }
         };
