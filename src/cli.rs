@@ -1,6 +1,7 @@
 //! Command-line arguments.
 
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -41,7 +42,8 @@ pub struct CallArgs {
     /// app), 8:acs:... (ACS user), or a UPN on the emulator.
     pub participant: String,
 
-    /// The ACS resource or emulator to call through.
+    /// The ACS resource or emulator to call through (better from ACS_CONNECTION_STRING: on the
+    /// command line the access key is visible to every user of the machine).
     #[arg(long, env = "ACS_CONNECTION_STRING", hide_env_values = true)]
     pub connection_string: String,
 
@@ -100,7 +102,8 @@ pub struct DoctorArgs {
     #[arg(long, value_name = "UPN_OR_ID")]
     pub teams_user: Option<String>,
 
-    /// With --emulator: the emulator's connection string.
+    /// With --emulator: the emulator's connection string (better from ACS_CONNECTION_STRING: on the
+    /// command line the access key is visible to every user of the machine).
     #[arg(long, env = "ACS_CONNECTION_STRING", hide_env_values = true)]
     pub connection_string: Option<String>,
 
@@ -115,7 +118,8 @@ pub struct DoctorArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct TeamsArgs {
-    /// The emulator's connection string.
+    /// The emulator's connection string (better from ACS_CONNECTION_STRING: on the command line the
+    /// access key is visible to every user of the machine).
     #[arg(long, env = "ACS_CONNECTION_STRING", hide_env_values = true)]
     pub connection_string: String,
 
@@ -223,6 +227,8 @@ pub enum OnOff {
 #[derive(Debug, Clone, Args)]
 pub struct ConsoleArgs {
     /// Connect to this ACS resource or standalone emulator: "endpoint=https://...;accesskey=...".
+    /// Prefer setting ACS_CONNECTION_STRING, or a profile: on the command line the access key is
+    /// visible to every user of the machine (ps).
     #[arg(
         long,
         env = "ACS_CONNECTION_STRING",
@@ -324,4 +330,65 @@ pub struct EmulatorArgs {
     /// Log level (error, warn, info, debug, trace) or a tracing filter; logs go to standard error.
     #[arg(long, default_value = "warn", env = "ACS_INTEROP_LOG")]
     pub log_level: String,
+}
+
+/// The argument that carries an access key.
+const CONNECTION_STRING: &str = "connection_string";
+
+/// A warning when the access key came as `--connection-string` on the command line, where `ps` and
+/// `/proc` show it to every user of the machine (`ACS_CONNECTION_STRING` and profiles do not).
+pub fn key_on_command_line(matches: &ArgMatches) -> Option<&'static str> {
+    let on_line = |m: &ArgMatches| {
+        m.ids().any(|id| id.as_str() == CONNECTION_STRING)
+            && m.value_source(CONNECTION_STRING) == Some(ValueSource::CommandLine)
+    };
+    if matches.subcommand().is_some_and(|(_, sub)| on_line(sub)) {
+        Some(
+            "--connection-string puts the access key on the command line, where other users of this \
+             machine can read it (ps, /proc). Set ACS_CONNECTION_STRING instead.",
+        )
+    } else if on_line(matches) {
+        Some(
+            "--connection-string puts the access key on the command line, where other users of this \
+             machine can read it (ps, /proc). Set ACS_CONNECTION_STRING instead, or use a profile in \
+             config.toml (--profile NAME).",
+        )
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, FromArgMatches};
+
+    fn parse(args: &[&str]) -> (Cli, Option<&'static str>) {
+        let matches = Cli::command()
+            .try_get_matches_from(args)
+            .expect("the arguments parse");
+        let cli = Cli::from_arg_matches(&matches).expect("the arguments fit");
+        (cli, key_on_command_line(&matches))
+    }
+
+    #[test]
+    fn only_a_key_typed_on_the_command_line_is_warned_about() {
+        let cs = "endpoint=http://127.0.0.1:7880/;accesskey=a2V5";
+        let (cli, warning) = parse(&["acs-interop", "--connection-string", cs]);
+        assert_eq!(cli.console.connection_string.as_deref(), Some(cs));
+        let warning = warning.expect("the console warns");
+        assert!(
+            warning.contains("ACS_CONNECTION_STRING") && warning.contains("--profile"),
+            "{warning}"
+        );
+        assert!(!warning.contains("a2V5"), "the warning holds no key");
+        let (_, warning) = parse(&["acs-interop", "teams", "--connection-string", cs, "users"]);
+        let warning = warning.expect("subcommands warn too");
+        assert!(
+            !warning.contains("--profile"),
+            "they have no profiles: {warning}"
+        );
+        assert_eq!(parse(&["acs-interop", "--profile", "dev"]).1, None);
+        assert_eq!(parse(&["acs-interop", "emulator", "--tls"]).1, None);
+    }
 }

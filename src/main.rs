@@ -3,7 +3,7 @@
 mod cli;
 
 use anyhow::Context;
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -18,7 +18,16 @@ use cli::{
 };
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.format(&mut Cli::command()).exit(),
+    };
+    let key_warning = cli::key_on_command_line(&matches);
+    if let Some(warning) = key_warning {
+        // Before the console takes over the terminal; the console's log gets it too.
+        eprintln!("warning: {warning}");
+    }
     // Read while the process has one thread: the local offset cannot be read safely later.
     let utc_offset_s = time::UtcOffset::current_local_offset()
         .map(|o| o.whole_seconds())
@@ -39,7 +48,7 @@ fn main() -> ExitCode {
         Some(Command::Call(args)) => {
             return ExitCode::from(runtime.block_on(run_call(args)));
         }
-        None => runtime.block_on(run_console(cli.console, utc_offset_s)),
+        None => runtime.block_on(run_console(cli.console, utc_offset_s, key_warning)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -82,7 +91,11 @@ fn init_file_logging(level: &str, dir: &std::path::Path) -> anyhow::Result<PathB
     Ok(path)
 }
 
-async fn run_console(args: ConsoleArgs, utc_offset_s: i32) -> anyhow::Result<()> {
+async fn run_console(
+    args: ConsoleArgs,
+    utc_offset_s: i32,
+    key_warning: Option<&str>,
+) -> anyhow::Result<()> {
     let data_dir = if args.in_memory {
         None
     } else {
@@ -101,6 +114,9 @@ async fn run_console(args: ConsoleArgs, utc_offset_s: i32) -> anyhow::Result<()>
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join("acs-interop"));
     init_file_logging(&args.log_level, &log_dir)?;
+    if let Some(warning) = key_warning {
+        tracing::warn!("{warning}");
+    }
 
     let profile = match (&args.profile, &settings.default_profile) {
         (Some(name), _) | (None, Some(name)) if args.connection_string.is_none() => {
@@ -230,12 +246,40 @@ fn print_banner(emulator: &Emulator, storage: &Storage) {
         emulator.endpoint()
     );
     println!();
-    println!("Open a console on it:  acs-interop --connection-string \"<connection string>\"");
+    println!("Open a console on it:");
+    println!(
+        "  {}",
+        console_command(emulator.connection_string(), emulator.ca_certificate())
+    );
     println!("Or point an ACS SDK at it, for example in Python:");
     println!(
         "  CommunicationIdentityClient.from_connection_string(cs, connection_verify=\"<certificate>\")"
     );
     println!("Press Ctrl-C to stop.");
+}
+
+/// The shell command that opens a console on the emulator: the connection string in the environment,
+/// where `ps` does not show it, and the CA to trust with TLS.
+fn console_command(connection: &ConnectionString, ca: Option<&std::path::Path>) -> String {
+    let mut command = format!(
+        "ACS_CONNECTION_STRING={} acs-interop",
+        shell_quote(&connection.expose())
+    );
+    if let Some(ca) = ca {
+        command.push_str(" --ca-cert ");
+        command.push_str(&shell_quote(&ca.display().to_string()));
+    }
+    command
+}
+
+/// `text` as one POSIX shell word: in single quotes unless it is plainly safe.
+fn shell_quote(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+:@,%".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
 }
 
 /// Exit code 0 when chat is enabled, 1 when disabled, 2 on bad input.
@@ -433,5 +477,27 @@ async fn wait_for_stop_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_banner_command_passes_the_key_in_the_environment_and_trusts_the_ca() {
+        let connection = ConnectionString::new("https://127.0.0.1:7880/", b"key".to_vec());
+        let ca = std::path::Path::new("/home/me/my data/emulator-ca.pem");
+        assert_eq!(
+            console_command(&connection, Some(ca)),
+            "ACS_CONNECTION_STRING='endpoint=https://127.0.0.1:7880/;accesskey=a2V5' acs-interop \
+             --ca-cert '/home/me/my data/emulator-ca.pem'"
+        );
+        let plain = ConnectionString::new("http://127.0.0.1:7880/", b"key".to_vec());
+        assert_eq!(
+            console_command(&plain, None),
+            "ACS_CONNECTION_STRING='endpoint=http://127.0.0.1:7880/;accesskey=a2V5' acs-interop"
+        );
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
     }
 }

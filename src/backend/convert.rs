@@ -7,7 +7,7 @@ use crate::acs::chat::{
 use crate::acs::events::ChatMessageEvent;
 use crate::acs::identifier::CommunicationIdentifierModel;
 use crate::acs::time::parse_rfc3339_ms;
-use crate::client::ClientError;
+use crate::client::{ClientError, NetworkCause, NetworkError};
 use crate::model::{
     Message, MessageKind, Participant, PersonKind, ReadReceipt, SafeText, ThreadSummary,
 };
@@ -174,6 +174,14 @@ pub fn thread(t: &ChatThreadItem) -> ThreadSummary {
 
 /// What happened and what to do about it, in words for the error bar.
 pub fn failure(action: &str, error: &ClientError) -> (SafeText, SafeText) {
+    if let ClientError::Network(network) = error
+        && let Some((said, fix)) = unreachable(network)
+    {
+        return (
+            SafeText::new(&format!("Could not {action}. {said}")),
+            SafeText::new(fix),
+        );
+    }
     let what = format!("Could not {action}: {error}");
     let fix = match error.status() {
         Some(401) => {
@@ -194,4 +202,57 @@ pub fn failure(action: &str, error: &ClientError) -> (SafeText, SafeText) {
         },
     };
     (SafeText::new(&what), SafeText::new(fix))
+}
+
+/// A request that got no answer, in a plain sentence, and the fix; `None` when the cause is not one
+/// a user can act on by name (the error's own words say more then).
+pub fn unreachable(error: &NetworkError) -> Option<(String, &'static str)> {
+    let at = error.origin.as_deref().unwrap_or("the endpoint");
+    Some(match error.cause {
+        NetworkCause::Refused => (
+            format!("Nothing answers at {at} (connection refused)."),
+            "Start the emulator (acs-interop emulator) or the server, or check the endpoint in the connection string.",
+        ),
+        NetworkCause::UnknownHost => (
+            format!("The host of {at} is not known (the name does not resolve)."),
+            "Check the endpoint in the connection string, and this machine's network and DNS.",
+        ),
+        NetworkCause::TimedOut => (
+            format!("{at} did not answer in time."),
+            "Check the network (VPN, proxy, firewall) and that the server is running.",
+        ),
+        NetworkCause::Dropped => (
+            format!("{at} closed the connection without answering."),
+            "If the server speaks HTTPS (an emulator started with --tls), the endpoint must start with https://; otherwise see the server's log.",
+        ),
+        NetworkCause::UnknownIssuer => (
+            "The server's certificate is not trusted (unknown issuer).".to_string(),
+            "Start with --ca-cert <path to the emulator's emulator-ca.pem> (the standalone emulator prints it as 'certificate'); for a public server, install the system's CA certificates.",
+        ),
+        NetworkCause::NameMismatch => (
+            format!("The server's certificate is not valid for {at} (name mismatch)."),
+            "Use a host name the certificate names in the endpoint (the emulator's names localhost, 127.0.0.1 and ::1).",
+        ),
+        NetworkCause::Expired => (
+            "The server's certificate has expired.".to_string(),
+            "Check this machine's clock; an emulator makes new certificates when the emulator-*.pem and emulator-tls.key files in its data folder are deleted.",
+        ),
+        NetworkCause::NotYetValid => (
+            "The server's certificate is not valid yet.".to_string(),
+            "Check this machine's clock.",
+        ),
+        NetworkCause::BadCertificate => (
+            "The server's certificate was refused (bad certificate).".to_string(),
+            "Check that --ca-cert is the CA that signed the server's certificate; console.log says what is wrong with it.",
+        ),
+        NetworkCause::NotHttp => (
+            format!("{at} did not answer in plain HTTP."),
+            "If the server speaks HTTPS (an emulator started with --tls), the endpoint must start with https://.",
+        ),
+        NetworkCause::NotTls => (
+            format!("{at} does not speak TLS."),
+            "Use http:// in the endpoint, or start the emulator with --tls.",
+        ),
+        NetworkCause::Tls | NetworkCause::Other => return None,
+    })
 }

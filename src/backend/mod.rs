@@ -3,6 +3,7 @@
 
 mod call_news;
 pub mod calls;
+mod connect;
 mod convert;
 mod forgotten;
 pub mod outbox;
@@ -91,38 +92,35 @@ pub struct BackendConfig {
     pub callbacks: CallbackSetup,
 }
 
-/// Starts the backend: it connects, loads, and then serves commands until `Shutdown`.
+/// Starts the backend: it connects (trying again with backoff until it can, saying why it cannot),
+/// loads, and then serves commands until `Shutdown`.
 pub fn spawn(
     config: BackendConfig,
-    commands: mpsc::Receiver<Command>,
+    mut commands: mpsc::Receiver<Command>,
     events: mpsc::Sender<BackendEvent>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let fail = |what: String, fix: &str| BackendEvent::Failure {
-            what: SafeText::new(&what),
-            fix: SafeText::new(fix),
-        };
-        let session = match session::open(&config.target).await {
-            Ok(s) => s,
-            Err(e) => {
-                let _ = events
-                    .send(fail(
-                        format!("Could not connect to {}: {e}", config.target.connection.endpoint),
-                        "Check the connection string (and --ca-cert for a private certificate), then restart.",
-                    ))
-                    .await;
-                return;
-            }
+        let Some((session, early)) =
+            connect::open_session(&config.target, &mut commands, &events).await
+        else {
+            return;
         };
         let outbox = match Outbox::open(config.outbox_path.as_deref()) {
             Ok(o) => o,
             Err(e) => {
                 let _ = events
-                    .send(fail(
-                        e.to_string(),
-                        "Check the data folder's permissions, then restart.",
-                    ))
+                    .send(BackendEvent::Failure {
+                        what: SafeText::new(&e.to_string()),
+                        fix: SafeText::new("Check the data folder's permissions, then restart."),
+                    })
                     .await;
+                // Stay until asked to stop, so the console keeps showing why rather than that the
+                // backend ended.
+                while let Some(command) = commands.recv().await {
+                    if command == Command::Shutdown {
+                        break;
+                    }
+                }
                 return;
             }
         };
@@ -142,7 +140,7 @@ pub fn spawn(
             config.feed,
             config.callbacks,
             (outbox, forgotten),
-            commands,
+            (early, commands),
             events,
         )
         .await;
@@ -155,7 +153,7 @@ async fn run(
     feed: ChangeFeed,
     callbacks: CallbackSetup,
     (outbox, forgotten): (Outbox, forgotten::Forgotten),
-    mut commands: mpsc::Receiver<Command>,
+    (early, mut commands): (Vec<Command>, mpsc::Receiver<Command>),
     events: mpsc::Sender<BackendEvent>,
 ) {
     // Callback tokens are signed with keys the endpoint publishes: the emulator's own, or the service's.
@@ -199,12 +197,15 @@ async fn run(
                 .await;
             // Everything shown is loaded over REST below, so only news from now on is needed.
             let since = realtime::newest_seq(&ctx, &target).await;
-            crate::client::spawn_realtime(
-                ctx.chat.endpoint(),
-                ctx.chat.tokens().clone(),
-                session.tls.clone(),
-                since,
+            connect::watch_realtime(
+                connect::RealtimeFeed {
+                    endpoint: ctx.chat.endpoint().to_string(),
+                    tokens: ctx.chat.tokens().clone(),
+                    tls: session.tls.clone(),
+                    since,
+                },
                 updates_tx,
+                ctx.events.clone(),
                 cancel,
             );
         }
@@ -222,6 +223,17 @@ async fn run(
     resume_outbox(&ctx, &senders).await;
 
     let mut open: Option<String> = None;
+    // What the console asked for while the backend was still connecting.
+    for command in early {
+        match command {
+            Command::OpenThread { thread_id } => {
+                open = Some(thread_id.clone());
+                let ctx = ctx.clone();
+                tokio::spawn(async move { sync::open_thread(&ctx, &thread_id).await });
+            }
+            command => handle(&ctx, &senders, command),
+        }
+    }
     let poll_every = match feed {
         ChangeFeed::Polling(d) => d,
         ChangeFeed::Socket => Duration::from_secs(3600),

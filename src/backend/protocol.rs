@@ -157,6 +157,9 @@ pub enum BackendEvent {
         what: SafeText,
         fix: SafeText,
     },
+    /// The connection trouble that the last `Failure` reported is over: the console is connected
+    /// (again) and the error bar can go.
+    Recovered,
     Notice(SafeText),
     /// The composer now speaks as this Teams user (object id, name), or as oneself.
     SpeakingAs(Option<(String, SafeText)>),

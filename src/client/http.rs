@@ -14,6 +14,7 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::network::{NetworkCause, NetworkError, classify};
 use super::retry::retry_after_from_headers;
 use super::{ClientError, Result};
 use crate::acs::{CommunicationError, CommunicationErrorResponse};
@@ -101,7 +102,8 @@ pub fn tls_client_config(ca_cert: Option<&Path>) -> Result<Arc<rustls::ClientCon
     Ok(Arc::new(config))
 }
 
-/// Refuses every certificate, saying why: used when the system has no CA certificates at all.
+/// Refuses every certificate as from an unknown issuer: used when the system has no CA certificates
+/// at all.
 #[derive(Debug)]
 struct NoTrustedRoots {
     reason: String,
@@ -117,10 +119,11 @@ impl ServerCertVerifier for NoTrustedRoots {
         _: &[u8],
         _: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        Err(rustls::Error::General(format!(
-            "{}; pass a CA certificate with --ca-cert",
-            self.reason
-        )))
+        // Without roots every issuer is unknown; the log keeps why there are none.
+        tracing::warn!(reason = %self.reason, "no system CA certificates; only --ca-cert is trusted");
+        Err(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::UnknownIssuer,
+        ))
     }
 
     fn verify_tls12_signature(
@@ -218,36 +221,37 @@ pub(crate) fn same_origin(base: &Url, link: &Url) -> bool {
         && base.port_or_known_default() == link.port_or_known_default()
 }
 
-/// A transport failure in words, with the innermost cause (`Connection refused`, a TLS alert).
+/// A transport failure in words, with the innermost cause (`Connection refused`, a TLS alert) and
+/// its [`NetworkCause`].
 pub(crate) fn network_error(e: reqwest::Error) -> ClientError {
-    let origin = e
-        .url()
-        .map(|u| format!("{}://{}", u.scheme(), host_header(u)))
-        .unwrap_or_else(|| "the service".to_string());
+    let origin = e.url().map(origin_of);
+    let place = origin.as_deref().unwrap_or("the service");
     let cause = innermost(&e);
     if e.is_builder() {
         return ClientError::Config(format!("cannot build the request: {cause}"));
     }
-    let text = if e.is_timeout() {
-        format!("{origin} did not answer in time ({cause})")
-    } else if e.is_connect() {
-        format!("cannot connect to {origin}: {cause}")
+    let kind = if e.is_timeout() {
+        NetworkCause::TimedOut
     } else {
-        format!("the exchange with {origin} failed: {cause}")
+        classify(&e)
     };
-    ClientError::Network(with_tls_hint(text))
+    let text = if e.is_timeout() {
+        format!("{place} did not answer in time ({cause})")
+    } else if e.is_connect() {
+        format!("cannot connect to {place}: {cause}")
+    } else {
+        format!("the exchange with {place} failed: {cause}")
+    };
+    ClientError::Network(NetworkError::new(kind, origin, text))
 }
 
-/// Adds what to do about an untrusted certificate, the usual trouble with a local emulator.
-pub(crate) fn with_tls_hint(mut text: String) -> String {
-    if text.contains("certificate") || text.contains("UnknownIssuer") {
-        text.push_str(" (for the emulator, pass its emulator-ca.pem with --ca-cert)");
-    }
-    text
+/// `scheme://host[:port]` of a URL: what may be shown of it (paths and queries can carry tokens).
+pub(crate) fn origin_of(url: &Url) -> String {
+    format!("{}://{}", url.scheme(), host_header(url))
 }
 
 /// The deepest cause of an error: reqwest's and hyper's outer layers only name the URL and the stage.
-fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
     let mut deepest = e;
     while let Some(cause) = deepest.source() {
         deepest = cause;

@@ -12,6 +12,7 @@ pub mod calling;
 pub mod chat;
 pub mod http;
 pub mod identity;
+pub mod network;
 pub mod realtime;
 pub mod retry;
 pub mod signed;
@@ -22,6 +23,7 @@ pub use calling::CallAutomationClient;
 pub use chat::{CHAT_API_VERSION, ChatClient, MessagesQuery};
 pub use http::{build_http_client, load_ca_certificates, tls_client_config};
 pub use identity::{AccessToken, IDENTITY_API_VERSION, IdentityClient};
+pub use network::{NetworkCause, NetworkError};
 pub use realtime::{RealtimeOptions, RealtimeUpdate, spawn_realtime, spawn_realtime_with};
 pub use retry::{Idempotency, RetryPolicy, parse_retry_after};
 pub use teams_admin::TeamsAdminClient;
@@ -43,8 +45,9 @@ pub enum ClientError {
         retry_after: Option<Duration>,
     },
     /// The request did not get an answer: connection refused, timeout, TLS failure, dropped socket.
+    /// Its [`NetworkError::cause`] says which.
     #[error("network error: {0}")]
-    Network(String),
+    Network(NetworkError),
     /// The service answered, but not with what the API promises.
     #[error("unexpected response: {0}")]
     Decode(String),
@@ -65,6 +68,14 @@ impl ClientError {
             ClientError::Service { status, .. } => matches!(status, 429 | 500 | 502 | 503 | 504),
             ClientError::Network(_) => true,
             ClientError::Decode(_) | ClientError::Config(_) => false,
+        }
+    }
+
+    /// Why the request got no answer, for a network error.
+    pub fn network_cause(&self) -> Option<NetworkCause> {
+        match self {
+            ClientError::Network(e) => Some(e.cause),
+            _ => None,
         }
     }
 

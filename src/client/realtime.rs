@@ -11,11 +11,13 @@ use reqwest::Url;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::error::TlsError;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{Connector, connect_async_tls_with_config};
 
-use super::http::{error_from_body, parse_endpoint, tls_client_config, with_tls_hint};
+use super::http::{error_from_body, innermost, parse_endpoint, tls_client_config};
+use super::network::{NetworkCause, NetworkError, classify, tls_cause};
 use super::retry::{RetryPolicy, random_jitter};
 use super::token::TokenSource;
 use super::{ClientError, Result};
@@ -315,7 +317,7 @@ fn frame_update(frame: RealtimeFrame, last: &mut u64) -> Option<RealtimeUpdate> 
 }
 
 fn origin(url: &Url) -> String {
-    format!("{}://{}", url.scheme(), super::http::host_header(url))
+    super::http::origin_of(url)
 }
 
 /// A handshake or socket error in words; a refused upgrade carries the service's error.
@@ -332,8 +334,24 @@ fn describe(e: WsError, url: &Url) -> String {
             }
             .to_string()
         }
-        WsError::Io(io) => with_tls_hint(format!("cannot reach {}: {io}", origin(url))),
-        WsError::Tls(tls) => with_tls_hint(format!("TLS with {} failed: {tls}", origin(url))),
+        WsError::Io(io) => NetworkError::new(
+            classify(&io),
+            Some(origin(url)),
+            format!("cannot reach {}: {}", origin(url), innermost(&io)),
+        )
+        .to_string(),
+        WsError::Tls(tls) => {
+            let cause = match &tls {
+                TlsError::Rustls(e) => tls_cause(e),
+                _ => NetworkCause::Tls,
+            };
+            NetworkError::new(
+                cause,
+                Some(origin(url)),
+                format!("TLS with {} failed: {tls}", origin(url)),
+            )
+            .to_string()
+        }
         other => format!("the realtime connection to {} failed: {other}", origin(url)),
     }
 }

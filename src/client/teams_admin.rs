@@ -33,7 +33,7 @@ impl TeamsAdminClient {
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| ClientError::Network(format!("reading the answer: {e}")))?;
+            .map_err(|e| ClientError::Network(format!("reading the answer: {e}").into()))?;
         if bytes.is_empty() {
             return Ok(Value::Null);
         }

@@ -167,6 +167,7 @@ pub fn on_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
         }
         BackendEvent::Realtime(realtime) => state.realtime = realtime,
         BackendEvent::Failure { what, fix } => state.error = Some(ErrorBar { what, fix }),
+        BackendEvent::Recovered => state.error = None,
         BackendEvent::Notice(text) => notify(state, text.as_str()),
         BackendEvent::SpeakingAs(who) => {
             let notice = match &who {
