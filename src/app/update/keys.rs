@@ -204,7 +204,7 @@ fn copy_selected(state: &mut AppState) -> Vec<Effect> {
         return Vec::new();
     };
     // Attachment labels are followed by their links, as the message carried them, to open where a
-    // browser is; the links answer only with a participant's token.
+    // browser is; the links answer only with a participant's token, which `:save` uses.
     let text = crate::text::clipboard_text(&message.body_lines());
     let links = message
         .attachments
@@ -214,7 +214,9 @@ fn copy_selected(state: &mut AppState) -> Vec<Effect> {
     let notice = if links == 0 {
         "Copied the message (OSC 52).".to_string()
     } else {
-        format!("Copied the message and {links} attachment link(s) (OSC 52).")
+        format!(
+            "Copied the message and {links} attachment link(s) (OSC 52); :save downloads them with your token."
+        )
     };
     super::notify(state, &notice);
     vec![Effect::Copy(text)]
