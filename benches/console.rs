@@ -78,7 +78,6 @@ fn message(i: usize) -> Message {
         sender_name: SafeText::new(if system { "" } else { name }),
         body: if i % 101 == 0 { String::new() } else { body },
         attachments: Vec::new(),
-        attachment_links: Vec::new(),
         created_ms: order,
         edited_ms: (i % 13 == 0).then_some(order + 1),
         deleted_ms: (i % 101 == 0).then_some(order + 2),

@@ -7,7 +7,8 @@ use acs_interop::app::state::{Confirmation, Focus, Overlay};
 use acs_interop::app::{AppState, Effect, Msg, update};
 use acs_interop::backend::{BackendEvent, Command};
 use acs_interop::config::Keymap;
-use acs_interop::model::{SafeText, SendState};
+use acs_interop::model::{Message, MessageKind, SafeText, SendState};
+use acs_interop::text::{AttachmentKind, AttachmentRef};
 use crossterm::event::{KeyCode, KeyModifiers};
 use fixture::*;
 
@@ -476,29 +477,40 @@ fn clicking_a_thread_opens_it() {
 }
 
 #[test]
-fn copying_a_message_with_an_attachment_copies_its_link_too() {
+fn copying_a_message_with_an_attachment_copies_its_label_once_with_its_link() {
     let mut state = connected(120, 40);
-    let mut with_file = message(NOW + 1, TEAMS_BOB, "Bob", "the agenda");
-    with_file.attachment_links = vec![(
-        "[file: agenda.pdf]".into(),
-        "https://e/emulator/attachments/1".into(),
-    )];
+    let agenda = AttachmentRef {
+        id: "1".into(),
+        kind: AttachmentKind::File,
+        name: "agenda.pdf".into(),
+        url: Some("https://e/emulator/attachments/1".into()),
+    };
+    let html = Message {
+        kind: MessageKind::Html,
+        attachments: vec![agenda.clone()],
+        ..message(NOW + 1, TEAMS_BOB, "Bob", "<p>the agenda</p>")
+    };
+    let text = Message {
+        attachments: vec![agenda],
+        ..message(NOW + 2, TEAMS_BOB, "Bob", "and again")
+    };
     backend(
         &mut state,
         BackendEvent::Messages {
             thread_id: PLANS.into(),
-            messages: vec![with_file],
+            messages: vec![html, text],
             older_available: None,
         },
     );
     update(&mut state, key(KeyCode::Esc));
-    let effects = update(&mut state, key(KeyCode::Char('y')));
-    assert_eq!(
-        effects,
-        vec![Effect::Copy(
-            "the agenda\n[file: agenda.pdf] https://e/emulator/attachments/1".into()
-        )]
-    );
+    let newest = update(&mut state, key(KeyCode::Char('y')));
+    // The first Up selects the newest message, the second the one before it.
+    update(&mut state, key(KeyCode::Up));
+    update(&mut state, key(KeyCode::Up));
+    let html_one = update(&mut state, key(KeyCode::Char('y')));
+    let link = "[file: agenda.pdf] https://e/emulator/attachments/1";
+    assert_eq!(newest, vec![Effect::Copy(format!("and again\n{link}"))]);
+    assert_eq!(html_one, vec![Effect::Copy(format!("the agenda\n{link}"))]);
 }
 
 #[test]

@@ -379,6 +379,70 @@ async fn a_persona_types_and_answers_with_an_image_on_request() {
 }
 
 #[tokio::test]
+async fn attachment_links_follow_the_emulator_to_its_new_port_after_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let config = || acs_interop::emulator::EmulatorConfig {
+        storage: acs_interop::emulator::Storage::Directory(data.path().to_path_buf()),
+        ..support::test_config()
+    };
+    let first = TestEmulator::start_with(config()).await;
+    let (token, thread, _) = thread_with(&first, &[MEGAN]).await;
+    admin(
+        &first,
+        Method::POST,
+        &format!("/emulator/teams/users/{MEGAN}/messages"),
+        Some(&json!({"threadId": thread, "content": "the agenda", "attachments": [{"kind": "file", "name": "agenda.pdf"}]})),
+    )
+    .await
+    .expect(201);
+    let old_address = first.host();
+    first.shutdown().await;
+    // Holding the old port makes the restarted emulator take another, as the console's embedded one does.
+    let _old_port = std::net::TcpListener::bind(&old_address);
+
+    let second = TestEmulator::start_with(config()).await;
+    let (messages, _) = second
+        .list_all(&token, &thread_path(&thread, "/messages"))
+        .await;
+    let sent = messages
+        .iter()
+        .find(|m| m["type"] == "html")
+        .expect("the Teams message");
+    let attachment = &sent["content"]["attachments"][0];
+    let url = attachment["url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!("{}/emulator/attachments/", second.base())),
+        "{url} is not on {}",
+        second.base()
+    );
+    assert!(
+        attachment["previewUrl"]
+            .as_str()
+            .unwrap()
+            .starts_with(&second.base())
+    );
+    let one = second
+        .get(
+            &token,
+            &thread_path(
+                &thread,
+                &format!("/messages/{}", sent["id"].as_str().unwrap()),
+            ),
+        )
+        .await;
+    assert_eq!(one.expect(200)["content"]["attachments"][0]["url"], url);
+    let served = second
+        .send(
+            Method::GET,
+            url,
+            &[("authorization", &format!("Bearer {token}"))],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(served.status, 200);
+}
+
+#[tokio::test]
 async fn deleting_a_thread_removes_its_teams_users() {
     let e = TestEmulator::start().await;
     let (token, thread, _) = thread_with(&e, &[MEGAN]).await;

@@ -51,30 +51,6 @@ fn names(participants: Option<&Vec<ChatParticipant>>) -> Vec<SafeText> {
         .unwrap_or_default()
 }
 
-fn attachment_links(list: Option<&Vec<crate::acs::chat::ChatAttachment>>) -> Vec<(String, String)> {
-    list.map(|list| {
-        list.iter()
-            .filter_map(|a| {
-                let url = a.url.clone()?;
-                let reference = AttachmentRef {
-                    id: a.id.clone(),
-                    kind: match a.attachment_type {
-                        ChatAttachmentType::Image => AttachmentKind::Image,
-                        ChatAttachmentType::File => AttachmentKind::File,
-                    },
-                    name: crate::text::sanitize_line(a.name.as_deref().unwrap_or(&a.id))
-                        .into_owned(),
-                };
-                Some((
-                    reference.label(),
-                    crate::text::sanitize_line(&url).into_owned(),
-                ))
-            })
-            .collect()
-    })
-    .unwrap_or_default()
-}
-
 fn attachments(list: Option<&Vec<crate::acs::chat::ChatAttachment>>) -> Vec<AttachmentRef> {
     list.map(|list| {
         list.iter()
@@ -85,6 +61,9 @@ fn attachments(list: Option<&Vec<crate::acs::chat::ChatAttachment>>) -> Vec<Atta
                     ChatAttachmentType::File => AttachmentKind::File,
                 },
                 name: a.name.clone().unwrap_or_else(|| a.id.clone()),
+                // Kept as the service gave it: it is the service's own link, rendered through the
+                // sanitiser and copied as is.
+                url: a.url.clone(),
             })
             .collect()
     })
@@ -119,7 +98,6 @@ pub fn message(m: &ChatMessage) -> Message {
         sender_name: SafeText::new(m.sender_display_name.as_deref().unwrap_or("")),
         body: content.message.unwrap_or_default(),
         attachments: attachments(content.attachments.as_ref()),
-        attachment_links: attachment_links(content.attachments.as_ref()),
         created_ms,
         edited_ms: time_ms(m.edited_on.as_deref()),
         deleted_ms: time_ms(m.deleted_on.as_deref()),
@@ -145,7 +123,6 @@ pub fn message_event(e: &ChatMessageEvent) -> Message {
         sender_name: SafeText::new(&e.sender_display_name),
         body: e.message.clone(),
         attachments: attachments(Some(&e.attachments)),
-        attachment_links: attachment_links(Some(&e.attachments)),
         created_ms,
         edited_ms: time_ms(e.edited_on.as_deref()),
         deleted_ms: time_ms(e.deleted_on.as_deref()),

@@ -1,6 +1,7 @@
 //! The backend task between the console and ACS: `Command` in, `BackendEvent` out. It owns the client,
 //! the outbox and the realtime connection (or the polling); the console never waits on the network.
 
+mod attachments;
 mod call_news;
 pub mod calls;
 mod connect;
@@ -504,6 +505,14 @@ async fn act(ctx: &Arc<Ctx>, command: Command) {
         }
         Command::TypeAsTeams { thread_id, who } => {
             teams::type_as(ctx, &thread_id, &who).await;
+            Ok(())
+        }
+        Command::SaveAttachments {
+            thread_id,
+            message_id,
+            dir,
+        } => {
+            attachments::save(ctx, &thread_id, &message_id, dir).await;
             Ok(())
         }
         Command::PlaceCall { thread_id, target } => {

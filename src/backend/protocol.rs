@@ -1,6 +1,8 @@
 //! The channel protocol between the console and its backend task: `Command` in, `BackendEvent` out.
 //! Both carry owned data; errors are events.
 
+use std::path::PathBuf;
+
 use crate::model::call::CallNews;
 use crate::model::{
     Connection, Message, Participant, ReadReceipt, RealtimeState, SafeText, SendState,
@@ -85,6 +87,13 @@ pub enum Command {
     TypeAsTeams {
         thread_id: String,
         who: String,
+    },
+    /// Download the message's attachments with the user's token into `dir` (default: the user's
+    /// download folder), never overwriting a file; progress and results come as notices.
+    SaveAttachments {
+        thread_id: String,
+        message_id: String,
+        dir: Option<PathBuf>,
     },
     /// Call `target` (a raw id, or a UPN on the emulator) from the console's identity.
     PlaceCall {

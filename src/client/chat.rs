@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, Url};
@@ -27,6 +28,10 @@ use crate::acs::chat::{
 
 /// The chat `api-version` this client speaks.
 pub const CHAT_API_VERSION: &str = "2024-03-07";
+
+/// How long an attachment download may take, body included; the shared client's timeout is for
+/// small JSON answers.
+pub const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(600);
 
 const JSON: &str = "application/json";
 /// Updates are JSON merge patches: absent fields are left alone.
@@ -374,6 +379,36 @@ impl ChatClient {
         )
     }
 
+    /// Whether `link` points at this client's endpoint (same scheme, host and port): the only place
+    /// its token is sent.
+    pub fn is_own_link(&self, link: &str) -> bool {
+        Url::parse(link).is_ok_and(|url| same_origin(&self.endpoint, &url))
+    }
+
+    /// Starts fetching an attachment from `link`, as a message carried it, with the user's token; the
+    /// caller streams the body. A link away from the endpoint is refused, not followed: the token is
+    /// for the endpoint only (reqwest also drops it on a redirect to another host).
+    pub async fn get_attachment(&self, link: &str) -> Result<reqwest::Response> {
+        let url = Url::parse(link).map_err(|e| {
+            ClientError::Decode(format!("the attachment link '{link}' is not a URL: {e}"))
+        })?;
+        if !same_origin(&self.endpoint, &url) {
+            return Err(ClientError::Config(format!(
+                "the attachment link '{link}' points away from {}; the access token is sent only there",
+                self.endpoint
+            )));
+        }
+        send_with_retry(&self.retry, Idempotency::Idempotent, || {
+            let (http, tokens, url) = (self.http.clone(), self.tokens.clone(), url.clone());
+            async move {
+                Ok(authorized(&http, &tokens, Method::GET, url)
+                    .await?
+                    .timeout(DOWNLOAD_TIMEOUT))
+            }
+        })
+        .await
+    }
+
     /// A `nextLink` as given; it must point at our endpoint, since our token goes with it.
     fn next_link_url(&self, link: &str) -> Result<Url> {
         let url = Url::parse(link)
@@ -437,14 +472,7 @@ impl ChatClient {
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect();
             async move {
-                let mut authorization =
-                    HeaderValue::from_str(&format!("Bearer {}", tokens.token().await?)).map_err(
-                        |_| ClientError::Config("the access token is not a valid header".into()),
-                    )?;
-                authorization.set_sensitive(true);
-                let mut request = http
-                    .request(method, url)
-                    .header(AUTHORIZATION, authorization);
+                let mut request = authorized(&http, &tokens, method, url).await?;
                 for (name, value) in headers {
                     request = request.header(name, value);
                 }
@@ -456,6 +484,21 @@ impl ChatClient {
         })
         .await
     }
+}
+
+/// A request with a current bearer token, marked sensitive so it never shows in logs.
+async fn authorized(
+    http: &reqwest::Client,
+    tokens: &TokenSource,
+    method: Method,
+    url: Url,
+) -> Result<reqwest::RequestBuilder> {
+    let mut authorization = HeaderValue::from_str(&format!("Bearer {}", tokens.token().await?))
+        .map_err(|_| ClientError::Config("the access token is not a valid header".into()))?;
+    authorization.set_sensitive(true);
+    Ok(http
+        .request(method, url)
+        .header(AUTHORIZATION, authorization))
 }
 
 fn format_time(t: OffsetDateTime) -> Result<String> {

@@ -1,5 +1,9 @@
 //! `GET /emulator/attachments/{id}`: the files and images Teams users send, for the thread's participants
 //! (bearer token, like chat). The emulator has no real files, so it serves a small valid stand-in.
+//!
+//! The links are made for whoever reads a message, from the address the request came to: the emulator
+//! stores them as first made, and its address can change between runs (the console's embedded emulator
+//! takes a free port each time).
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -7,7 +11,34 @@ use axum::response::{IntoResponse, Response};
 
 use super::EmulatorState;
 use super::auth::bearer_user;
-use crate::acs::chat::ChatAttachmentType;
+use crate::acs::chat::{ChatAttachmentType, ChatMessage};
+
+/// Where this request reached the emulator, as `scheme://host:port/`.
+pub(crate) fn request_base(state: &EmulatorState, headers: &HeaderMap) -> String {
+    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
+        Some(host) => format!("{}://{host}/", state.scheme),
+        None => state.base_url.to_string(),
+    }
+}
+
+/// Points the message's attachment links at `base` (`scheme://host:port/`).
+pub(crate) fn rebase_links(message: &mut ChatMessage, base: &str) {
+    const PATH: &str = "emulator/attachments/";
+    let attachments = message
+        .content
+        .as_mut()
+        .and_then(|c| c.attachments.as_mut());
+    for attachment in attachments.into_iter().flatten() {
+        for link in [&mut attachment.url, &mut attachment.preview_url]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(at) = link.find(PATH) {
+                *link = format!("{base}{}", &link[at..]);
+            }
+        }
+    }
+}
 
 /// A 1×1 PNG.
 const PNG: &[u8] = &[
@@ -78,5 +109,48 @@ pub async fn get(
             file_text(&attachment.name),
         )
             .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::acs::chat::{ChatAttachment, ChatMessageContent, ChatMessageType};
+
+    #[test]
+    fn links_made_at_an_old_address_follow_the_current_one() {
+        let attachment = ChatAttachment {
+            id: "a1".into(),
+            attachment_type: ChatAttachmentType::File,
+            name: Some("agenda.pdf".into()),
+            url: Some("http://127.0.0.1:40001/emulator/attachments/a1".into()),
+            preview_url: Some("http://127.0.0.1:40001/emulator/attachments/a1?preview=true".into()),
+        };
+        let mut message = ChatMessage {
+            id: "1".into(),
+            message_type: ChatMessageType::Html,
+            sequence_id: "1".into(),
+            version: "1".into(),
+            content: Some(ChatMessageContent {
+                attachments: Some(vec![attachment]),
+                ..Default::default()
+            }),
+            sender_display_name: None,
+            created_on: "2026-11-28T05:00:00Z".into(),
+            sender_communication_identifier: None,
+            deleted_on: None,
+            edited_on: None,
+            metadata: None,
+        };
+        rebase_links(&mut message, "https://127.0.0.1:50002/");
+        let rebased = &message.content.unwrap().attachments.unwrap()[0];
+        assert_eq!(
+            rebased.url.as_deref(),
+            Some("https://127.0.0.1:50002/emulator/attachments/a1")
+        );
+        assert_eq!(
+            rebased.preview_url.as_deref(),
+            Some("https://127.0.0.1:50002/emulator/attachments/a1?preview=true")
+        );
     }
 }

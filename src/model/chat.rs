@@ -1,7 +1,7 @@
 //! What the console knows about threads, messages and people.
 
 use crate::acs::identifier::{CommunicationIdentifier, IdentifierKind};
-use crate::text::{AttachmentKind, AttachmentRef};
+use crate::text::{AttachmentRef, StyledLine, html_to_lines, plain_to_lines};
 
 /// Text from the network after the sanitiser: safe to put on a terminal as one line.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Hash, PartialOrd, Ord)]
@@ -110,9 +110,8 @@ pub struct Message {
     pub sender: Option<String>,
     pub sender_name: SafeText,
     pub body: String,
+    /// The message's attachments, their links as the message carried them.
     pub attachments: Vec<AttachmentRef>,
-    /// Where each attachment can be fetched (with a participant's token): (label, url).
-    pub attachment_links: Vec<(String, String)>,
     pub created_ms: i64,
     pub edited_ms: Option<i64>,
     pub deleted_ms: Option<i64>,
@@ -124,6 +123,21 @@ impl Message {
     /// Orders by id, which the service makes increasing; ids that are not numbers go by time.
     pub fn order_of(id: &str, created_ms: i64) -> i64 {
         id.parse().unwrap_or(created_ms)
+    }
+
+    /// The body as lines, attachments included: HTML places its `<img>`s and lists the other
+    /// attachments after the text; a text body is followed by all of them.
+    pub fn body_lines(&self) -> Vec<StyledLine> {
+        match self.kind {
+            MessageKind::Html => html_to_lines(&self.body, &self.attachments),
+            _ => {
+                let mut lines = plain_to_lines(&self.body);
+                if !self.attachments.is_empty() {
+                    lines.extend(html_to_lines("", &self.attachments));
+                }
+                lines
+            }
+        }
     }
 
     pub fn has_newer_version_than(&self, other: &Message) -> bool {
@@ -189,14 +203,4 @@ pub struct Connection {
     pub endpoint_label: String,
     pub me: String,
     pub my_name: SafeText,
-}
-
-impl AttachmentRef {
-    pub fn label(&self) -> String {
-        let kind = match self.kind {
-            AttachmentKind::Image => "image",
-            AttachmentKind::File => "file",
-        };
-        format!("[{kind}: {}]", self.name)
-    }
 }

@@ -16,7 +16,7 @@ use std::borrow::Cow;
 
 use unicode_width::UnicodeWidthChar;
 
-use super::sanitize::sanitize;
+use super::sanitize::{sanitize, sanitize_line};
 use super::style::StyledLine;
 
 /// Whether an attachment is an inline image or a file.
@@ -37,6 +37,19 @@ pub struct AttachmentRef {
     pub kind: AttachmentKind,
     /// The file name as sent; sanitised when rendered.
     pub name: String,
+    /// Where the attachment is fetched, exactly as the message carried it (it needs a participant's
+    /// token); the label's link target.
+    pub url: Option<String>,
+}
+
+impl AttachmentRef {
+    /// The link target, sanitised like every network string; `None` when the message carried none.
+    pub fn link(&self) -> Option<String> {
+        self.url
+            .as_deref()
+            .map(|u| sanitize_line(u.trim()).into_owned())
+            .filter(|u| !u.is_empty())
+    }
 }
 
 impl AttachmentKind {

@@ -38,7 +38,6 @@ pub fn message(id: i64, sender: &str, name: &str, body: &str) -> Message {
         sender_name: SafeText::new(name),
         body: body.into(),
         attachments: Vec::new(),
-        attachment_links: Vec::new(),
         created_ms: id,
         edited_ms: None,
         deleted_ms: None,

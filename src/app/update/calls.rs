@@ -177,7 +177,6 @@ fn add_call_line(state: &mut AppState, at_ms: i64, text: &str) {
             sender_name: SafeText::default(),
             body: String::new(),
             attachments: Vec::new(),
-            attachment_links: Vec::new(),
             created_ms: at_ms,
             edited_ms: None,
             deleted_ms: None,

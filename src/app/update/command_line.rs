@@ -9,7 +9,7 @@ use crate::app::state::{AppState, CommandLine, Confirmation, Focus, Overlay};
 use crate::backend::Command;
 
 /// The commands, with their arguments, for completion and help.
-pub const COMMANDS: [(&str, &str); 21] = [
+pub const COMMANDS: [(&str, &str); 22] = [
     ("new", "<topic> [participant ...]  start a thread"),
     ("add", "<participant>  add someone to this thread"),
     ("remove", "<participant>  remove someone from this thread"),
@@ -27,6 +27,10 @@ pub const COMMANDS: [(&str, &str); 21] = [
     (
         "attach",
         "<path>  why files cannot be sent here, and what to do",
+    ),
+    (
+        "save",
+        "[folder]  download the selected (or newest) message's attachments",
     ),
     (
         "as",
@@ -354,6 +358,15 @@ fn execute(state: &mut AppState, input: &str) -> Vec<Effect> {
                 vec![Effect::Command(Command::SpeakAs { who })]
             }
         },
+        "save" => {
+            // Quotes keep a folder with spaces together; unquoted, the rest of the line is the folder.
+            let dir = match args {
+                [] => None,
+                [one] => Some(one.clone()),
+                _ => Some(rest_of_line()),
+            };
+            super::attachments::save(state, dir.map(std::path::PathBuf::from))
+        }
         "attach" => {
             let teams = state.open_view().is_some_and(|v| {
                 v.participants

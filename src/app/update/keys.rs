@@ -215,27 +215,19 @@ fn copy_selected(state: &mut AppState) -> Vec<Effect> {
     let Some(message) = message else {
         return Vec::new();
     };
-    let lines = match message.kind {
-        crate::model::MessageKind::Html => {
-            crate::text::html_to_lines(&message.body, &message.attachments)
-        }
-        _ => crate::text::plain_to_lines(&message.body),
-    };
-    let mut text = lines
+    // Attachment labels are followed by their links, as the message carried them, to open where a
+    // browser is; the links answer only with a participant's token, which `:save` uses.
+    let text = crate::text::clipboard_text(&message.body_lines());
+    let links = message
+        .attachments
         .iter()
-        .map(|l| l.spans.iter().map(|s| s.text.as_str()).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("\n");
-    // Attachments are copied with their links, to open where a browser is (they need a participant's token).
-    for (label, url) in &message.attachment_links {
-        text.push_str(&format!("\n{label} {url}"));
-    }
-    let notice = if message.attachment_links.is_empty() {
+        .filter(|a| a.link().is_some())
+        .count();
+    let notice = if links == 0 {
         "Copied the message (OSC 52).".to_string()
     } else {
         format!(
-            "Copied the message and {} attachment link(s) (OSC 52).",
-            message.attachment_links.len()
+            "Copied the message and {links} attachment link(s) (OSC 52); :save downloads them with your token."
         )
     };
     super::notify(state, &notice);

@@ -1,6 +1,7 @@
 //! `update(&mut AppState, Msg) -> Vec<Effect>`: every change to the console's state, with no I/O and
 //! no clock.
 
+mod attachments;
 mod backend;
 mod calls;
 mod command_line;

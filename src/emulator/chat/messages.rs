@@ -13,6 +13,7 @@ use crate::acs::chat::{
 };
 use crate::acs::time::now_ms;
 use crate::emulator::EmulatorState;
+use crate::emulator::attachments::{rebase_links, request_base};
 use crate::emulator::auth::ChatUser;
 use crate::emulator::error::ApiError;
 use crate::emulator::extract::AcsJson;
@@ -153,8 +154,16 @@ pub async fn list(
     } else {
         None
     };
+    let base = request_base(&state, &headers);
     Ok(Json(Page {
-        value: rows.iter().map(|m| m.to_wire()).collect(),
+        value: rows
+            .iter()
+            .map(|m| {
+                let mut message = m.to_wire();
+                rebase_links(&mut message, &base);
+                message
+            })
+            .collect(),
         next_link: next,
     }))
 }
@@ -163,7 +172,9 @@ pub async fn get(
     State(state): State<EmulatorState>,
     ChatUser(user): ChatUser,
     Path((thread_id, message_id)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> Result<Json<ChatMessage>, ApiError> {
+    let base = request_base(&state, &headers);
     let message = state
         .store
         .run(move |db| {
@@ -177,7 +188,9 @@ pub async fn get(
             Ok(message)
         })
         .await?;
-    Ok(Json(message.to_wire()))
+    let mut message = message.to_wire();
+    rebase_links(&mut message, &base);
+    Ok(Json(message))
 }
 
 pub async fn update(

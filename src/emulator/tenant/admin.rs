@@ -309,7 +309,7 @@ pub async fn send_as_teams_user(
     AcsJson(body): AcsJson<TeamsMessage>,
 ) -> Result<Response, ApiError> {
     let user = acting_user(&state, &who)?;
-    let base = base_url(&state, &headers);
+    let base = crate::emulator::attachments::request_base(&state, &headers);
     let html = match body.message_type.as_deref() {
         None | Some("html") | Some("Html") => true,
         Some("text") | Some("Text") => false,
@@ -510,12 +510,4 @@ pub async fn leave_as_teams_user(
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// `scheme://host/` of this request, for attachment URLs.
-fn base_url(state: &EmulatorState, headers: &HeaderMap) -> String {
-    match headers.get("host").and_then(|h| h.to_str().ok()) {
-        Some(host) => format!("{}://{host}/", state.scheme),
-        None => state.base_url.to_string(),
-    }
 }

@@ -396,7 +396,12 @@ impl<'a> Builder<'a> {
             .map(|s| sanitize_line(s.trim()).into_owned())
             .filter(|s| !s.is_empty());
         let label = format!("[{}: {name}]", kind.label());
-        self.emit(&label, self.style() | TextStyle::LINK, self.link().or(src));
+        // The attachment's own link first: it is where the image is fetched from.
+        let target = attachment
+            .and_then(AttachmentRef::link)
+            .or_else(|| self.link())
+            .or(src);
+        self.emit(&label, self.style() | TextStyle::LINK, target);
         self.after_mention = false;
     }
 
@@ -475,7 +480,10 @@ impl<'a> Builder<'a> {
             };
             let label = format!("[{}: {name}]", attachment.kind.label());
             lines.push(StyledLine {
-                spans: vec![StyledSpan::new(label, TextStyle::LINK)],
+                spans: vec![StyledSpan {
+                    link: attachment.link(),
+                    ..StyledSpan::new(label, TextStyle::LINK)
+                }],
                 ..StyledLine::default()
             });
         }

@@ -26,6 +26,7 @@ fn image(id: &str, name: &str) -> AttachmentRef {
         id: id.into(),
         kind: AttachmentKind::Image,
         name: name.into(),
+        url: None,
     }
 }
 
@@ -34,6 +35,7 @@ fn file(id: &str, name: &str) -> AttachmentRef {
         id: id.into(),
         kind: AttachmentKind::File,
         name: name.into(),
+        url: None,
     }
 }
 
@@ -299,6 +301,33 @@ fn unreferenced_attachments_are_appended() {
         ]
     );
     assert_eq!(style_of(&lines, "report"), TextStyle::LINK);
+}
+
+#[test]
+fn attachment_labels_link_to_the_attachment_url_before_the_img_src() {
+    let with_url = |a: AttachmentRef, url: &str| AttachmentRef {
+        url: Some(url.into()),
+        ..a
+    };
+    let lines = html_to_lines(
+        r#"<p><img src="https://teams.example/src" id="i1"></p>"#,
+        &[
+            with_url(image("i1", "board.png"), "https://acs.example/i1"),
+            with_url(file("f1", "agenda.pdf"), "https://acs.example/f1\u{1b}"),
+        ],
+    );
+    let links: Vec<Option<&str>> = lines
+        .iter()
+        .flat_map(|l| &l.spans)
+        .map(|s| s.link.as_deref())
+        .collect();
+    assert_eq!(
+        links,
+        [
+            Some("https://acs.example/i1"),
+            Some("https://acs.example/f1␛")
+        ]
+    );
 }
 
 #[test]
