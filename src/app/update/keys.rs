@@ -6,7 +6,7 @@ use crossterm::event::{
 
 use super::backend::open_thread;
 use super::{TYPING_SEND_INTERVAL_MS, fail, scroll};
-use super::{command_line, seek, selection, switcher, thread_list};
+use super::{command_line, inputs, seek, selection, switcher, thread_list};
 use crate::app::msg::Effect;
 use crate::app::seek::SeekTarget;
 use crate::app::state::{AppState, CommandLine, Confirmation, Focus, Overlay};
@@ -41,10 +41,10 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         }
     }
     match state.overlay.clone() {
-        Overlay::Help(offset) => return on_help_key(state, offset, key),
+        Overlay::Help(offset) => return inputs::on_help_key(state, offset, key),
         Overlay::CommandLine(line) => return command_line::on_key(state, line, key),
         Overlay::Confirm(question) => return on_confirm_key(state, question, key),
-        Overlay::Search(line) => return on_search_key(state, line, key),
+        Overlay::Search(line) => return inputs::on_search_key(state, line, key),
         Overlay::Switcher(switcher) => return switcher::on_key(state, switcher, key),
         Overlay::None => {}
     }
@@ -74,66 +74,6 @@ fn on_escape(state: &mut AppState) {
         return;
     }
     state.error = None;
-}
-
-/// The help overlay scrolls with the arrows and pages; other keys close it.
-fn on_help_key(state: &mut AppState, offset: u16, key: KeyEvent) -> Vec<Effect> {
-    let page = state.size.1.saturating_sub(4).max(1);
-    let offset = match key.code {
-        KeyCode::Down | KeyCode::Char('j') => offset.saturating_add(1),
-        KeyCode::Up | KeyCode::Char('k') => offset.saturating_sub(1),
-        KeyCode::PageDown | KeyCode::Char(' ') => offset.saturating_add(page),
-        KeyCode::PageUp => offset.saturating_sub(page),
-        KeyCode::Home | KeyCode::Char('g') => 0,
-        KeyCode::End | KeyCode::Char('G') => u16::MAX,
-        _ => {
-            state.overlay = Overlay::None;
-            return Vec::new();
-        }
-    };
-    state.overlay = Overlay::Help(offset.min(crate::ui::help_scroll_limit(state)));
-    Vec::new()
-}
-
-/// The `/` line: Enter searches the open thread.
-fn on_search_key(state: &mut AppState, line: CommandLine, key: KeyEvent) -> Vec<Effect> {
-    match line_edit(line, key) {
-        LineEdit::Editing(line) => {
-            state.overlay = Overlay::Search(line);
-            Vec::new()
-        }
-        LineEdit::Cancelled => {
-            state.overlay = Overlay::None;
-            Vec::new()
-        }
-        LineEdit::Done(text) => {
-            state.overlay = Overlay::None;
-            seek::search(state, &text)
-        }
-    }
-}
-
-/// What a key did to a one-line input.
-pub enum LineEdit {
-    Editing(CommandLine),
-    Cancelled,
-    Done(String),
-}
-
-/// Editing keys of one-line inputs (search, the thread switcher): typing, Backspace, Ctrl+U clears.
-pub fn line_edit(mut line: CommandLine, key: KeyEvent) -> LineEdit {
-    match key.code {
-        KeyCode::Esc => return LineEdit::Cancelled,
-        KeyCode::Enter => return LineEdit::Done(line.input),
-        KeyCode::Backspace if line.input.is_empty() => return LineEdit::Cancelled,
-        KeyCode::Backspace => {
-            line.input.pop();
-        }
-        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => line.input.clear(),
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => line.input.push(c),
-        _ => {}
-    }
-    LineEdit::Editing(line)
 }
 
 fn on_pane_action(state: &mut AppState, action: Action) -> Vec<Effect> {

@@ -5,6 +5,7 @@ mod attachments;
 mod backend;
 mod calls;
 mod command_line;
+mod inputs;
 mod keys;
 mod navigate;
 pub mod scroll;

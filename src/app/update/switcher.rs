@@ -4,7 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::backend::open_thread;
-use super::keys::{LineEdit, line_edit};
+use super::inputs::{LineEdit, line_edit};
 use crate::app::msg::Effect;
 use crate::app::state::{AppState, Focus, Overlay, Switcher};
 
