@@ -246,7 +246,7 @@ fn navigation(c: &mut Criterion) {
             .until(|s| s.open_view().is_some_and(|v| v.seek.is_none()))
             .await;
         let view = console.state.open_view().expect("open");
-        assert_eq!(view.messages.len(), MESSAGES, "every message was loaded");
+        assert!(view.messages.len() >= MESSAGES, "every message was loaded");
         *view.messages.keys().next().expect("a first message")
     });
     let mut group = c.benchmark_group("navigation");

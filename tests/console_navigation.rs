@@ -309,3 +309,100 @@ fn esc_and_colon_arriving_together_open_the_command_line_not_the_composer() {
         acs_interop::app::state::Overlay::CommandLine(_)
     ));
 }
+
+#[test]
+fn a_selected_message_stays_on_screen_while_news_arrives() {
+    let mut state = long_thread(80, 24, 300);
+    update(&mut state, key(KeyCode::Char('k')));
+    for i in 301..330 {
+        backend(
+            &mut state,
+            BackendEvent::Messages {
+                thread_id: PLANS.into(),
+                messages: vec![numbered(i)],
+                older_available: None,
+            },
+        );
+    }
+    let shown = screen(&state);
+    assert!(shown.contains("message 00300"), "{shown}");
+    assert!(shown.contains("new ↓"), "{shown}");
+    let text = copied(&update(&mut state, key(KeyCode::Char('y')))).expect("a copy");
+    assert_eq!(text, "message 00300");
+}
+
+#[test]
+fn a_page_that_fails_ends_the_loading_so_home_can_try_again() {
+    let mut state = connected(80, 24);
+    update(&mut state, key(KeyCode::Esc));
+    update(&mut state, key(KeyCode::Home));
+    backend(
+        &mut state,
+        BackendEvent::PageFailed {
+            thread_id: PLANS.into(),
+        },
+    );
+    assert!(!screen(&state).contains("Esc stops"));
+    assert_eq!(
+        commands(&update(&mut state, key(KeyCode::Home))),
+        vec![Command::SeekOlder {
+            thread_id: PLANS.into()
+        }],
+        "Home asks again"
+    );
+}
+
+#[test]
+fn home_pressed_before_the_first_page_waits_for_it() {
+    let mut state = connected(80, 24);
+    update(&mut state, key(KeyCode::Esc));
+    update(&mut state, key(KeyCode::Char(':')));
+    type_text(&mut state, "open 19:later@thread.v2");
+    update(&mut state, key(KeyCode::Enter));
+    update(&mut state, key(KeyCode::Esc));
+    assert!(commands(&update(&mut state, key(KeyCode::Home))).is_empty());
+    let later = |from, to, older| BackendEvent::Messages {
+        thread_id: "19:later@thread.v2".into(),
+        messages: (from..to).map(numbered).collect(),
+        older_available: Some(older),
+    };
+    assert!(
+        commands(&backend(&mut state, later(50, 100, true))).contains(&Command::SeekOlder {
+            thread_id: "19:later@thread.v2".into()
+        }),
+        "the seek goes on once the thread is loaded"
+    );
+    backend(&mut state, later(1, 50, false));
+    let text = copied(&update(&mut state, key(KeyCode::Char('y')))).expect("a copy");
+    assert_eq!(text, "message 00001");
+}
+
+#[test]
+fn opening_the_open_thread_again_keeps_the_place_in_it() {
+    let mut state = long_thread(80, 24, 300);
+    update(&mut state, key(KeyCode::Home));
+    update(&mut state, key(KeyCode::BackTab));
+    update(&mut state, key(KeyCode::Enter));
+    assert!(screen(&state).contains("message 00001"));
+}
+
+#[test]
+fn an_edit_that_removes_the_word_removes_the_hit() {
+    let mut state = long_thread(80, 24, 300);
+    update(&mut state, key(KeyCode::Char('/')));
+    type_text(&mut state, "message 00299");
+    update(&mut state, key(KeyCode::Enter));
+    let mut edited = numbered(299);
+    edited.body = "something else".into();
+    edited.version = (edited.order + 1).to_string();
+    backend(
+        &mut state,
+        BackendEvent::Messages {
+            thread_id: PLANS.into(),
+            messages: vec![edited],
+            older_available: None,
+        },
+    );
+    let search = state.views[PLANS].search.clone().expect("a search");
+    assert!(search.hits.is_empty(), "{search:?}");
+}

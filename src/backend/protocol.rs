@@ -136,6 +136,10 @@ pub enum BackendEvent {
         messages: Vec<Message>,
         older_available: Option<bool>,
     },
+    /// A page of the thread could not be loaded (the failure itself comes as `Failure`).
+    PageFailed {
+        thread_id: String,
+    },
     Participants {
         thread_id: String,
         participants: Vec<Participant>,

@@ -114,6 +114,10 @@ async fn page_back(ctx: &Arc<Ctx>, thread_id: &str, query: MessagesQuery, action
         Err(e) => {
             let (what, fix) = failure(action, &e);
             ctx.emit(BackendEvent::Failure { what, fix }).await;
+            ctx.emit(BackendEvent::PageFailed {
+                thread_id: thread_id.to_string(),
+            })
+            .await;
             false
         }
     }
@@ -159,12 +163,22 @@ pub async fn refresh_newest(ctx: &Arc<Ctx>, thread_id: &str) {
     };
     match ctx.chat.list_messages(thread_id, query).await {
         Ok(page) => {
-            ctx.emit(BackendEvent::Messages {
-                thread_id: thread_id.to_string(),
-                messages: page.value.iter().map(convert::message).collect(),
-                older_available: None,
-            })
-            .await
+            // Only the system messages: the others came as events, and a thread not read in a
+            // while must not count its whole newest page as news.
+            let system: Vec<_> = page
+                .value
+                .iter()
+                .map(convert::message)
+                .filter(|m| m.kind.is_system())
+                .collect();
+            if !system.is_empty() {
+                ctx.emit(BackendEvent::Messages {
+                    thread_id: thread_id.to_string(),
+                    messages: system,
+                    older_available: None,
+                })
+                .await
+            }
         }
         Err(e) => {
             tracing::debug!(thread = %thread_id, error = %e, "cannot refresh the newest messages")

@@ -22,7 +22,20 @@ pub fn on_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
                     t.unread = 0;
                 }
             }
+            // Threads only this console knows (opened by id, news from a new one) stay listed.
+            let local: Vec<ThreadSummary> = state
+                .threads
+                .iter()
+                .filter(|k| !threads.iter().any(|t| t.id == k.id))
+                .filter(|k| state.open_thread.as_deref() == Some(k.id.as_str()) || k.unread > 0)
+                .cloned()
+                .collect();
+            threads.extend(local);
+            let highlighted = state.threads.get(state.thread_cursor).map(|t| t.id.clone());
             state.threads = threads;
+            state.thread_cursor = highlighted
+                .and_then(|id| state.threads.iter().position(|t| t.id == id))
+                .unwrap_or(0);
             sort_threads(state);
             if state.open_thread.is_none()
                 && let Some(first) = state
@@ -83,6 +96,12 @@ pub fn on_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
             messages,
             older_available,
         } => effects.extend(on_messages(state, &thread_id, messages, older_available)),
+        BackendEvent::PageFailed { thread_id } => {
+            if let Some(view) = state.views.get_mut(&thread_id) {
+                view.loading_older = false;
+                view.seek = None;
+            }
+        }
         BackendEvent::Participants {
             thread_id,
             participants,
@@ -193,6 +212,11 @@ fn on_messages(
     let me = state.me().unwrap_or("").to_string();
     let is_open = state.open_thread.as_deref() == Some(thread_id);
     let view = state.views.entry(thread_id.to_string()).or_default();
+    // A selected message stays where it is: news goes below it instead of moving the view.
+    if view.selected.is_some() && view.scroll.anchor.is_none() {
+        view.scroll.anchor = view.last_order();
+        view.scroll.lines_up = 0;
+    }
     // Someone whose message arrives has stopped typing.
     for sender in messages.iter().filter_map(|m| m.sender.as_ref()) {
         view.typing.remove(sender);
@@ -217,6 +241,10 @@ fn on_messages(
     let orders: Vec<i64> = messages.iter().map(|m| m.order).collect();
     let added = view.merge(messages, &me);
     if let Some(search) = view.search.as_mut() {
+        // An edit or a deletion may have taken a hit away.
+        for order in &orders {
+            search.hits.remove(order);
+        }
         search.scan(orders.iter().filter_map(|o| view.messages.get(o)));
     }
     let is_page = older_available.is_some();
@@ -313,6 +341,10 @@ fn sort_threads(state: &mut AppState) {
 /// Shows `thread_id`: loads it the first time, clears its unread count.
 pub fn open_thread(state: &mut AppState, thread_id: &str) -> Vec<Effect> {
     let mut effects = Vec::new();
+    if state.open_thread.as_deref() == Some(thread_id) {
+        // Already open: the place in it stays.
+        return effects;
+    }
     state.open_thread = Some(thread_id.to_string());
     state.typing_sent_ms = None;
     if let Some(i) = state.threads.iter().position(|t| t.id == thread_id) {

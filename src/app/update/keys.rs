@@ -29,8 +29,10 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
         return vec![Effect::Quit];
     }
-    // Keys with Ctrl work everywhere, the composer included.
-    if key.modifiers.contains(KeyModifiers::CONTROL) {
+    // Keys with Ctrl work everywhere, the composer included (not over a question or an input).
+    if key.modifiers.contains(KeyModifiers::CONTROL)
+        && matches!(state.overlay, Overlay::None | Overlay::Help(_))
+    {
         match state.keymap.pane_action(&key) {
             Some(Action::Redraw) => return vec![Effect::Redraw],
             Some(Action::QuickSwitch) => {
@@ -367,6 +369,7 @@ fn send_composer(state: &mut AppState) -> Vec<Effect> {
     });
     view.scroll = Default::default();
     view.selected = None;
+    view.seek = None;
     state.typing_sent_ms = None;
     vec![Effect::Command(Command::SendMessage {
         thread_id,
@@ -392,10 +395,15 @@ pub fn on_paste(state: &mut AppState, text: String) -> Vec<Effect> {
 }
 
 pub fn on_mouse(state: &mut AppState, mouse: MouseEvent) -> Vec<Effect> {
+    // Over an overlay the mouse acts on nothing underneath.
+    if state.overlay != Overlay::None {
+        return Vec::new();
+    }
     let panes = crate::ui::current_layout(state);
     let at = ratatui::layout::Position::new(mouse.column, mouse.row);
     match mouse.kind {
         MouseEventKind::ScrollUp if panes.messages.contains(at) => {
+            seek::drop_seek(state);
             let effects = scroll::scroll_up(state, WHEEL_LINES).into_iter().collect();
             selection::adopt_visible(state, false);
             effects

@@ -28,8 +28,14 @@ const NOTICE_MS: i64 = 6_000;
 
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     match msg {
-        Msg::Key(key) => keys::on_key(state, key),
-        Msg::Mouse(mouse) => keys::on_mouse(state, mouse),
+        Msg::Key(key) => {
+            let effects = keys::on_key(state, key);
+            seen_after(state, effects)
+        }
+        Msg::Mouse(mouse) => {
+            let effects = keys::on_mouse(state, mouse);
+            seen_after(state, effects)
+        }
         Msg::Paste(text) => keys::on_paste(state, text),
         Msg::Resize(w, h) => {
             state.size = (w, h);
@@ -41,6 +47,17 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         }
         Msg::Backend(event) => backend::on_event(state, event),
     }
+}
+
+/// After a key or the mouse: whatever moved the view to the newest message has the news seen.
+fn seen_after(state: &mut AppState, mut effects: Vec<Effect>) -> Vec<Effect> {
+    let already = effects
+        .iter()
+        .any(|e| matches!(e, Effect::Command(crate::backend::Command::MarkRead { .. })));
+    if !already {
+        effects.extend(scroll::mark_read_if_seen(state));
+    }
+    effects
 }
 
 fn on_tick(state: &mut AppState, now: i64) {

@@ -34,7 +34,7 @@ pub fn open_by_id(state: &mut AppState, id: Option<&String>) -> Vec<Effect> {
 
 /// Goes to a message by id, or to the first message at or after a date or time.
 pub fn goto(state: &mut AppState, arg: &str) -> Vec<Effect> {
-    let arg = arg.trim();
+    let arg = arg.trim().trim_matches('"').trim();
     if state.open_thread.is_none() {
         fail(state, "No thread is open.", "Open one first.");
         return Vec::new();

@@ -30,14 +30,17 @@ fn progress(view: &ThreadView, target: SeekTarget) -> Progress {
             if view.messages.contains_key(&order) {
                 return Progress::Found(order);
             }
-            match first {
+            let last = view.last_order();
+            match (first, last) {
+                // Newer than anything here: the newest message.
+                (_, Some(l)) if order > l => Progress::Found(l),
                 // Loaded past it without finding it: the message nearest after it.
-                Some(f) if f < order => Progress::Found(
+                (Some(f), Some(l)) if f < order => Progress::Found(
                     view.messages
                         .range(order..)
                         .next()
                         .map(|(o, _)| *o)
-                        .unwrap_or(f),
+                        .unwrap_or(l),
                 ),
                 _ => exhausted(first),
             }
@@ -116,6 +119,10 @@ fn advance(state: &mut AppState, thread_id: &str) -> Vec<Effect> {
     let Some(seek) = view.seek.clone() else {
         return Vec::new();
     };
+    if !view.loaded {
+        // The first page is on its way; the seek goes on when it arrives.
+        return Vec::new();
+    }
     match progress(view, seek.target) {
         Progress::NeedMore => {
             if view.loading_older {
@@ -160,6 +167,17 @@ fn advance(state: &mut AppState, thread_id: &str) -> Vec<Effect> {
             }
             Vec::new()
         }
+    }
+}
+
+/// Another move by the user: a seek on its way stops quietly.
+pub fn drop_seek(state: &mut AppState) {
+    if let Some(view) = state
+        .open_thread
+        .clone()
+        .and_then(|t| state.views.get_mut(&t))
+    {
+        view.seek = None;
     }
 }
 

@@ -46,8 +46,11 @@ pub fn reveal(state: &mut AppState) {
     let block = scroll::height_of(view, order, &ctx);
     let last = view.last_order();
     let fits = block <= height;
+    let top_at_top = view.scroll.anchor == Some(order) && view.scroll.lines_up + height == block;
     let need = match shown {
-        Some(s) if s.top_shows && (s.bottom_shows || !fits) => None,
+        // Taller than the view: its first line goes to the top, unless it is there already.
+        _ if !fits => (!top_at_top).then_some(Place::Top),
+        Some(s) if s.top_shows && s.bottom_shows => None,
         // Below the view (or cut at the bottom): it becomes the bottom message.
         Some(s) if !s.bottom_shows && fits => Some(Place::Bottom),
         None if view.scroll.anchor.is_some_and(|a| order > a) => Some(Place::Bottom),
@@ -83,6 +86,7 @@ enum Place {
 
 /// `k` / `j`: the previous or next message. Past the newest, the view follows again.
 pub fn step(state: &mut AppState, up: bool) -> Vec<Effect> {
+    super::seek::drop_seek(state);
     let Some(thread_id) = state.open_thread.clone() else {
         return Vec::new();
     };
@@ -126,6 +130,7 @@ pub fn load_older_page(state: &mut AppState, thread_id: &str) -> Vec<Effect> {
 /// PageUp / PageDown: the view moves a page; the selection moves with it to the message at its top
 /// (up) or bottom (down).
 pub fn page(state: &mut AppState, up: bool) -> Vec<Effect> {
+    super::seek::drop_seek(state);
     let lines = scroll::viewport_height(state).saturating_sub(2).max(1);
     let mut effects = Vec::new();
     if up {
