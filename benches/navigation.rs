@@ -92,11 +92,12 @@ impl Console {
         buffer.content().iter().map(|cell| cell.symbol()).collect()
     }
 
-    fn shows_first(&self, first: i64) -> bool {
-        let Some(view) = self.state.open_view() else {
-            return false;
-        };
-        view.selected == Some(first) && view.seek.is_none()
+    /// Applies events until nothing more is loading, then checks that `order` is selected.
+    async fn arrive_at(&mut self, order: i64) {
+        self.until(|s| s.open_view().is_some_and(|v| v.seek.is_none()))
+            .await;
+        let selected = self.state.open_view().and_then(|v| v.selected);
+        assert_eq!(selected, Some(order), "the seek ended elsewhere");
     }
 }
 
@@ -247,8 +248,16 @@ fn navigation(c: &mut Criterion) {
             .await;
         let view = console.state.open_view().expect("open");
         assert!(view.messages.len() >= MESSAGES, "every message was loaded");
-        *view.messages.keys().next().expect("a first message")
+        let first = *view.messages.keys().next().expect("a first message");
+        let needle = view
+            .messages
+            .values()
+            .find(|m| m.body.contains(FIRST_WORD))
+            .map(|m| m.order)
+            .expect("the first text message");
+        (first, needle)
     });
+    let (first, needle) = first;
     let mut group = c.benchmark_group("navigation");
     group.sample_size(10);
     group.sampling_mode(SamplingMode::Flat);
@@ -261,11 +270,7 @@ fn navigation(c: &mut Criterion) {
                     console.reopen(&thread).await;
                     let started = Instant::now();
                     console.press(KeyCode::Home).await;
-                    while !console.shows_first(first) {
-                        console
-                            .until(|s| s.open_view().is_some_and(|v| v.seek.is_none()))
-                            .await;
-                    }
+                    console.arrive_at(first).await;
                     total += started.elapsed();
                     assert!(
                         console.screen().contains("the very first message"),
@@ -286,11 +291,7 @@ fn navigation(c: &mut Criterion) {
                     console.press(KeyCode::Char('/')).await;
                     console.type_text(FIRST_WORD).await;
                     console.press(KeyCode::Enter).await;
-                    while !console.shows_first(first) {
-                        console
-                            .until(|s| s.open_view().is_some_and(|v| v.seek.is_none()))
-                            .await;
-                    }
+                    console.arrive_at(needle).await;
                     total += started.elapsed();
                 }
                 total

@@ -128,3 +128,67 @@ async fn search_finds_and_ctrl_c_quits_at_once() {
     tmux.keys(&["C-c"]);
     tmux.wait_for_text("EXIT=0").await;
 }
+
+/// The console again on the same data folder, after Ctrl-C.
+async fn restart(tmux: &Tmux, dir: &tempfile::TempDir) {
+    tmux.keys(&["C-c"]);
+    tmux.wait_for_text("EXIT=0").await;
+    let command = format!(
+        "XDG_CONFIG_HOME={config} {bin} --data-dir {data} --name Me; echo EXIT=$?; sleep 30",
+        config = sh_quote(&dir.path().join("config").display().to_string()),
+        bin = sh_quote(env!("CARGO_BIN_EXE_acs-interop")),
+        data = sh_quote(&dir.path().join("data").display().to_string()),
+    );
+    tmux.respawn(&command);
+    tmux.wait_for_text("● live").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unread_counts_and_deleted_threads_are_right_after_a_restart() {
+    let (tmux, dir) = console("restart", 120, 40).await;
+    // A thread to delete, then one where Megan answers while another thread is open.
+    tmux.keys(&["Escape"]);
+    tmux.type_text(":new Doomed");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("┌ Doomed").await;
+    tmux.keys(&["Escape"]);
+    tmux.type_text(":delete-thread");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("y: yes").await;
+    tmux.keys(&["y"]);
+    tmux.wait_for_text("deleted").await;
+    tmux.keys(&["Escape"]);
+    tmux.type_text(":new Lunch megan@contoso.example");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("┌ Lunch").await;
+    tmux.wait_for_text("Megan Bowen joined").await;
+    tmux.type_text("hi");
+    tmux.keys(&["Enter", "C-k"]);
+    tmux.type_text("Welcome");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("┌ Welcome").await;
+    let badge = |s: &str| s.lines().any(|l| l.contains("Lunch") && l.contains(" 1 "));
+    tmux.wait_for("Lunch's unread badge", badge).await;
+    // Welcome becomes the newest thread, the one that opens at start.
+    tmux.type_text("note to self");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for_text("note to self").await;
+
+    restart(&tmux, &dir).await;
+    tmux.wait_for_text("┌ Welcome").await;
+    tmux.wait_for("Lunch's badge after the restart", badge)
+        .await;
+    // The deleted thread is listed, marked, and opening it asks the service nothing.
+    tmux.keys(&["C-k"]);
+    tmux.type_text("Doomed");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for_text("This thread was deleted").await;
+    assert!(!screen.contains("404"), "{screen}");
+    tmux.keys(&["Escape"]);
+    tmux.type_text(":forget");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the deleted thread gone from the list", |s| {
+        !s.contains("Doomed")
+    })
+    .await;
+}

@@ -26,7 +26,9 @@ pub fn draw(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
         lines.push(Line::styled("no threads yet", theme.hint));
         lines.push(Line::styled(":new <topic>", theme.hint));
     }
-    for (i, thread) in state.threads.iter().enumerate().skip(offset) {
+    // Two rows a thread; only what fits is laid out, however long the list.
+    let rows = usize::from(inner.height).div_ceil(2);
+    for (i, thread) in state.threads.iter().enumerate().skip(offset).take(rows) {
         let open = state.open_thread.as_deref() == Some(thread.id.as_str());
         let badge = if thread.unread > 0 {
             format!(" {} ", thread.unread.min(999))
