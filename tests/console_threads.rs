@@ -210,3 +210,20 @@ fn a_deleted_thread_is_never_fetched_and_can_be_forgotten() {
     );
     assert!(restarted.threads.is_empty());
 }
+
+#[test]
+fn the_first_thread_of_someone_who_had_none_opens_by_itself() {
+    let mut state = AppState::new(acs_interop::config::Keymap::default());
+    backend(&mut state, BackendEvent::Threads(Vec::new()));
+    let effects = backend(
+        &mut state,
+        BackendEvent::ThreadChanged(thread(PLANS, "Plans", NOW, 0)),
+    );
+    assert_eq!(state.open_thread.as_deref(), Some(PLANS));
+    assert_eq!(
+        commands(&effects),
+        vec![Command::OpenThread {
+            thread_id: PLANS.into()
+        }]
+    );
+}

@@ -17,8 +17,11 @@
 //! [`sanitize_line`] is for single-line places: there `\n`, U+2028 and U+2029 become
 //! `␊` and `\t` becomes a space.
 //!
-//! Zero-width joiners, variation selectors and emoji tag characters are kept: emoji
-//! sequences and several scripts need them, and no terminal acts on them.
+//! Terminals and the layout disagree on how wide some emoji sequences are, and where they
+//! disagree, cells of older frames stay on screen. So a zero-width joiner after an emoji
+//! is dropped (a family shows as its people side by side) and regional-indicator flags
+//! show as their letters (the Japanese flag as `[JP]`). Joiners in scripts that need
+//! them, variation selectors and emoji tag characters are kept.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -44,6 +47,55 @@ pub fn sanitize_line(text: &str) -> Cow<'_, str> {
 }
 
 fn sanitize_with(text: &str, single_line: bool) -> Cow<'_, str> {
+    let controls_fixed = fix_controls(text, single_line);
+    match unambiguous_emoji(&controls_fixed) {
+        Some(fixed) => Cow::Owned(fixed),
+        None => controls_fixed,
+    }
+}
+
+fn is_regional_indicator(c: char) -> bool {
+    ('\u{1f1e6}'..='\u{1f1ff}').contains(&c)
+}
+
+/// A pictograph (or the emoji presentation selector) a joiner may follow in an emoji sequence.
+fn is_pictograph(c: char) -> bool {
+    matches!(c, '\u{2600}'..='\u{27bf}' | '\u{2b00}'..='\u{2bff}' | '\u{1f000}'..='\u{1faff}' | '\u{fe0f}')
+}
+
+/// `text` with emoji joiners dropped and flags as letters, or `None` when it has neither.
+fn unambiguous_emoji(text: &str) -> Option<String> {
+    if !text
+        .chars()
+        .any(|c| is_regional_indicator(c) || c == '\u{200d}')
+    {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut previous: Option<char> = None;
+    while let Some(c) = chars.next() {
+        if c == '\u{200d}' && previous.is_some_and(is_pictograph) {
+            continue;
+        }
+        if is_regional_indicator(c) {
+            out.push('[');
+            let pair = std::iter::once(c).chain(chars.next_if(|n| is_regional_indicator(*n)));
+            for ri in pair {
+                let letter = u32::from(ri) - 0x1f1e6 + u32::from(b'A');
+                out.push(char::from_u32(letter).unwrap_or('?'));
+            }
+            out.push(']');
+            previous = Some(']');
+            continue;
+        }
+        out.push(c);
+        previous = Some(c);
+    }
+    Some(out)
+}
+
+fn fix_controls(text: &str, single_line: bool) -> Cow<'_, str> {
     let Some(first) = text.find(|c| fix(c, single_line).is_some()) else {
         return Cow::Borrowed(text);
     };
@@ -115,7 +167,7 @@ mod tests {
 
     #[test]
     fn clean_text_is_borrowed() {
-        let text = "Hello, 世界 👨‍👩‍👧 café\nsecond\tline";
+        let text = "Hello, 世界 👍🏽 café\nsecond\tline";
         assert!(matches!(sanitize(text), Cow::Borrowed(_)));
         assert!(matches!(sanitize_line("Project Falcon"), Cow::Borrowed(_)));
     }
@@ -181,9 +233,16 @@ mod tests {
     }
 
     #[test]
-    fn emoji_sequences_are_kept_intact() {
-        let text = "👩🏽‍💻 🏴\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f} ❤\u{fe0f}";
-        assert_eq!(sanitize(text), text);
+    fn emoji_sequences_keep_what_terminals_agree_on() {
+        let kept = "🏴\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f} ❤\u{fe0f} 👍🏽";
+        assert_eq!(sanitize(kept), kept);
+        // Joined emoji and flags are where terminals and the layout disagree on widths.
+        assert_eq!(sanitize("👩🏽\u{200d}💻"), "👩🏽💻");
+        assert_eq!(sanitize("👩\u{200d}👩\u{200d}👧 ok"), "👩👩👧 ok");
+        assert_eq!(sanitize("🇯🇵🇫🇷 trip"), "[JP][FR] trip");
+        assert_eq!(sanitize_line("a lone 🇯"), "a lone [J]");
+        // A joiner that a script needs stays (Devanagari: क्‍ष).
+        assert_eq!(sanitize("क्\u{200d}ष"), "क्\u{200d}ष");
     }
 
     proptest! {

@@ -58,7 +58,16 @@ pub fn on_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
                         summary.last_activity_ms.max(existing.last_activity_ms);
                     *existing = summary;
                 }
-                None => state.threads.push(summary),
+                None => {
+                    // The first thread of someone who had none opens by itself, as at start.
+                    if state.open_thread.is_none() && !summary.deleted {
+                        let id = summary.id.clone();
+                        state.threads.push(summary);
+                        effects.extend(open_thread(state, &id));
+                    } else {
+                        state.threads.push(summary);
+                    }
+                }
             }
             sort_threads(state);
         }
