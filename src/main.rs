@@ -17,6 +17,17 @@ use cli::{
     CallArgs, Cli, Command, ConsoleArgs, DoctorArgs, EmulatorArgs, OnOff, TeamsArgs, TeamsCommand,
 };
 
+/// Writes a line to standard output, ignoring a closed or full stdout: the emulator serves on whether
+/// anyone reads its banner (`emulator | head -2` must not stop or panic it).
+macro_rules! say {
+    ($out:ident) => {{
+        let _ = writeln!($out);
+    }};
+    ($out:ident, $($arg:tt)*) => {{
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
 fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
@@ -210,52 +221,66 @@ async fn run_emulator(args: EmulatorArgs) -> anyhow::Result<()> {
     })?;
     print_banner(&emulator, &storage);
     wait_for_stop_signal().await;
-    println!("stopping…");
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        say!(out, "stopping…");
+    }
     emulator.shutdown().await;
     Ok(())
 }
 
 fn print_banner(emulator: &Emulator, storage: &Storage) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
     let ws = if emulator.scheme() == "https" {
         "wss"
     } else {
         "ws"
     };
     let addr = emulator.local_addr();
-    println!("acs-interop emulator {}", env!("CARGO_PKG_VERSION"));
-    println!("  endpoint           {}", emulator.endpoint());
-    println!(
+    say!(out, "acs-interop emulator {}", env!("CARGO_PKG_VERSION"));
+    say!(out, "  endpoint           {}", emulator.endpoint());
+    say!(
+        out,
         "  connection string  {}",
         emulator.connection_string().expose()
     );
-    println!("  resource id        {}", emulator.resource_id());
+    say!(out, "  resource id        {}", emulator.resource_id());
     if let Some(ca) = emulator.ca_certificate() {
-        println!(
+        say!(
+            out,
             "  certificate        {}  (trust it: Python connection_verify=<path>, Node NODE_EXTRA_CA_CERTS=<path>, acs-interop --ca-cert <path>)",
             ca.display()
         );
     }
     match storage {
-        Storage::InMemory => println!("  data               in memory (nothing is kept)"),
-        Storage::Directory(dir) => println!("  data               {}", dir.display()),
+        Storage::InMemory => say!(out, "  data               in memory (nothing is kept)"),
+        Storage::Directory(dir) => say!(out, "  data               {}", dir.display()),
     }
-    println!("  realtime           {ws}://{addr}/emulator/realtime?since=0  (bearer token)");
-    println!(
+    say!(
+        out,
+        "  realtime           {ws}://{addr}/emulator/realtime?since=0  (bearer token)"
+    );
+    say!(
+        out,
         "  calls              {}calling/...  (HMAC; callbacks signed with the keys at {}calling/keys)",
         emulator.endpoint(),
         emulator.endpoint()
     );
-    println!();
-    println!("Open a console on it:");
-    println!(
+    say!(out);
+    say!(out, "Open a console on it:");
+    say!(
+        out,
         "  {}",
         console_command(emulator.connection_string(), emulator.ca_certificate())
     );
-    println!("Or point an ACS SDK at it, for example in Python:");
-    println!(
+    say!(out, "Or point an ACS SDK at it, for example in Python:");
+    say!(
+        out,
         "  CommunicationIdentityClient.from_connection_string(cs, connection_verify=\"<certificate>\")"
     );
-    println!("Press Ctrl-C to stop.");
+    say!(out, "Press Ctrl-C to stop.");
 }
 
 /// The shell command that opens a console on the emulator: the connection string in the environment,

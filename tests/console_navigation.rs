@@ -144,7 +144,12 @@ fn news_while_scrolled_up_is_counted_below_and_end_follows_again() {
         shown.contains("message 00001"),
         "the view did not move:\n{shown}"
     );
-    let effects = update(&mut state, key(KeyCode::End));
+    let mut effects = update(&mut state, key(KeyCode::End));
+    // The receipt goes at once, or with the tick after the interval since the last one.
+    effects.extend(update(
+        &mut state,
+        acs_interop::app::Msg::Tick(NOW + 10_000),
+    ));
     let shown = screen(&state);
     assert!(
         shown.contains("message 00302") && !shown.contains("new ↓"),
@@ -405,4 +410,56 @@ fn an_edit_that_removes_the_word_removes_the_hit() {
     );
     let search = state.views[PLANS].search.clone().expect("a search");
     assert!(search.hits.is_empty(), "{search:?}");
+}
+
+#[test]
+fn read_receipts_go_out_at_most_every_few_seconds_for_the_newest_message() {
+    let mut state = long_thread(80, 24, 10);
+    let receipts = |effects: &[Effect]| {
+        commands(effects)
+            .into_iter()
+            .filter(|c| matches!(c, Command::MarkRead { .. }))
+            .collect::<Vec<_>>()
+    };
+    let mut sent = Vec::new();
+    // A busy thread: 20 messages from Alice within a second.
+    for i in 0..20 {
+        update(&mut state, acs_interop::app::Msg::Tick(NOW + i * 50));
+        sent.extend(receipts(&backend(
+            &mut state,
+            BackendEvent::Messages {
+                thread_id: PLANS.into(),
+                messages: vec![message(NOW + 1_000 + i, ALICE, "Alice", "busy")],
+                older_available: None,
+            },
+        )));
+    }
+    assert!(sent.len() <= 1, "{sent:?}");
+    assert_eq!(
+        state
+            .threads
+            .iter()
+            .find(|t| t.id == PLANS)
+            .map(|t| t.unread),
+        Some(0)
+    );
+    // After the interval, a tick sends the one for the newest.
+    let later = receipts(&update(
+        &mut state,
+        acs_interop::app::Msg::Tick(NOW + 4_000),
+    ));
+    assert_eq!(
+        later,
+        vec![Command::MarkRead {
+            thread_id: PLANS.into(),
+            message_id: (NOW + 1_019).to_string()
+        }]
+    );
+    assert!(
+        receipts(&update(
+            &mut state,
+            acs_interop::app::Msg::Tick(NOW + 9_000)
+        ))
+        .is_empty()
+    );
 }

@@ -16,6 +16,8 @@ use crate::config::Theme;
 
 /// How often the clock ticks (typing indicators expire on ticks).
 const TICK: Duration = Duration::from_millis(500);
+/// The least time between two frames (about 60 a second): a burst of news costs one frame.
+const FRAME: Duration = Duration::from_millis(16);
 
 /// Why the loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,9 +76,18 @@ impl<B: Backend, C: TerminalSignals> EventLoop<B, C> {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         tokio::pin!(stop);
         let mut backend_open = true;
+        // Frames are coalesced: at most one per FRAME, the last change always drawn.
+        let mut last_frame = tokio::time::Instant::now();
+        let mut frame_due = false;
         loop {
             let mut batch = Vec::new();
             tokio::select! {
+                _ = tokio::time::sleep_until(last_frame + FRAME), if frame_due => {
+                    self.draw()?;
+                    last_frame = tokio::time::Instant::now();
+                    frame_due = false;
+                    continue;
+                }
                 event = input.next() => match event {
                     Some(Ok(e)) => batch.extend(to_msg(e)),
                     Some(Err(e)) => return Err(e),
@@ -126,8 +137,14 @@ impl<B: Backend, C: TerminalSignals> EventLoop<B, C> {
                     }
                 }
             }
-            if dirty {
-                self.draw()?;
+            if dirty || frame_due {
+                if last_frame.elapsed() >= FRAME {
+                    self.draw()?;
+                    last_frame = tokio::time::Instant::now();
+                    frame_due = false;
+                } else {
+                    frame_due = true;
+                }
             }
         }
     }

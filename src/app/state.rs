@@ -100,6 +100,9 @@ pub struct ThreadView {
     pub selected: Option<i64>,
     /// The newest message this console reported as read.
     pub read_reported: Option<i64>,
+    /// When the last read receipt went out, and whether a newer one waits for the interval to pass.
+    pub receipt_sent_ms: Option<i64>,
+    pub receipt_due: bool,
     pub loaded: bool,
     /// Messages from others that arrived while the view was scrolled away from the newest.
     pub new_below: usize,

@@ -43,7 +43,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             on_tick(state, now);
-            Vec::new()
+            scroll::send_due_receipts(state)
         }
         Msg::Backend(event) => backend::on_event(state, event),
     }

@@ -130,7 +130,12 @@ pub fn scroll_down(state: &mut AppState, lines: usize) {
     }
 }
 
-/// When the open thread shows its newest message, reports the newest message from someone else as read.
+/// The least time between two read receipts for one thread. The service allows 10 per 10 s per user and
+/// thread; one every few seconds, for the newest message seen, says the same.
+pub const RECEIPT_INTERVAL_MS: i64 = 3_000;
+
+/// When the open thread shows its newest message, it is read: the thread's count clears at once, and a
+/// receipt for the newest message from someone else goes out (or waits for the interval).
 pub fn mark_read_if_seen(state: &mut AppState) -> Option<Effect> {
     let thread_id = state.open_thread.clone()?;
     let me = state.me()?.to_string();
@@ -139,21 +144,52 @@ pub fn mark_read_if_seen(state: &mut AppState) -> Option<Effect> {
         return None;
     }
     view.new_below = 0;
-    let (order, message_id) = view.newest_from_others.clone()?;
+    let (order, _) = view.newest_from_others.clone()?;
     if view.read_reported.is_some_and(|r| r >= order) {
         return None;
     }
-    view.read_reported = Some(order);
     // The receipt is ours; the participants pane shows it at once.
     let mine = view.receipts.entry(me).or_insert(order);
     *mine = (*mine).max(order);
     if let Some(summary) = state.threads.iter_mut().find(|t| t.id == thread_id) {
         summary.unread = 0;
     }
+    send_receipt(state, &thread_id)
+}
+
+/// The receipt for `thread_id`'s newest message from someone else, unless one went out less than the
+/// interval ago (then it is due, and a tick sends it).
+fn send_receipt(state: &mut AppState, thread_id: &str) -> Option<Effect> {
+    let now = state.now_ms;
+    let view = state.views.get_mut(thread_id)?;
+    let (order, message_id) = view.newest_from_others.clone()?;
+    if view
+        .receipt_sent_ms
+        .is_some_and(|sent| now - sent < RECEIPT_INTERVAL_MS)
+    {
+        view.receipt_due = true;
+        return None;
+    }
+    view.read_reported = Some(order);
+    view.receipt_sent_ms = Some(now);
+    view.receipt_due = false;
     Some(Effect::Command(Command::MarkRead {
-        thread_id,
+        thread_id: thread_id.to_string(),
         message_id,
     }))
+}
+
+/// On a tick: the receipts that waited for their interval.
+pub fn send_due_receipts(state: &mut AppState) -> Vec<Effect> {
+    let due: Vec<String> = state
+        .views
+        .iter()
+        .filter(|(_, v)| v.receipt_due)
+        .map(|(id, _)| id.clone())
+        .collect();
+    due.iter()
+        .filter_map(|id| send_receipt(state, id))
+        .collect()
 }
 
 /// Lines the pending own messages take under the newest message (shown only while following).
