@@ -310,6 +310,12 @@ pub struct EmulatorArgs {
     #[arg(long)]
     pub throttle: bool,
 
+    /// When a write is acknowledged: full = synced to the disk first (survives a power cut);
+    /// relaxed = in the write-ahead log, synced at checkpoints (survives a crash of the process, not a
+    /// power cut; faster on slow disks).
+    #[arg(long, value_enum, default_value_t = DurabilityArg::Full)]
+    pub durability: DurabilityArg,
+
     /// Refuse api-version dates this emulator does not know, instead of serving them.
     #[arg(long)]
     pub strict_api_version: bool,
@@ -391,4 +397,11 @@ mod tests {
         assert_eq!(parse(&["acs-interop", "--profile", "dev"]).1, None);
         assert_eq!(parse(&["acs-interop", "emulator", "--tls"]).1, None);
     }
+}
+
+/// `--durability`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DurabilityArg {
+    Full,
+    Relaxed,
 }

@@ -204,6 +204,10 @@ async fn run_emulator(args: EmulatorArgs) -> anyhow::Result<()> {
         tls: args.tls,
         storage: storage.clone(),
         throttle: args.throttle,
+        durability: match args.durability {
+            crate::cli::DurabilityArg::Full => acs_interop::emulator::Durability::Full,
+            crate::cli::DurabilityArg::Relaxed => acs_interop::emulator::Durability::Relaxed,
+        },
         strict_api_version: args.strict_api_version,
         tenant,
         calling: acs_interop::emulator::CallingSettings {

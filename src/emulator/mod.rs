@@ -37,6 +37,7 @@ use crate::ids;
 use calling::delivery::{self, Deliveries};
 use calling::signing::CallbackKeys;
 use realtime::Hub;
+pub use store::Durability;
 use store::{PendingCallback, Publisher, Store};
 use throttle::Throttle;
 
@@ -63,6 +64,8 @@ pub struct EmulatorConfig {
     pub tenant: tenant::TenantSource,
     /// How long calls ring, and who signs their callbacks.
     pub calling: calling::CallingSettings,
+    /// When an acknowledged write is on the disk (for `Storage::Directory`).
+    pub durability: Durability,
 }
 
 impl Default for EmulatorConfig {
@@ -75,6 +78,7 @@ impl Default for EmulatorConfig {
             strict_api_version: false,
             tenant: tenant::TenantSource::StoredOrDemo,
             calling: calling::CallingSettings::default(),
+            durability: Durability::Full,
         }
     }
 }
@@ -195,7 +199,7 @@ impl Emulator {
             hub: hub.clone(),
             deliveries,
         });
-        let store = Store::open(db_path.as_deref(), publishers)?;
+        let store = Store::open(db_path.as_deref(), publishers, config.durability)?;
         let (resource_id, keys) = store
             .run(|db| {
                 let resource_id = db.meta_or_insert("resource_id", ids::uuid_v4)?;
@@ -493,7 +497,12 @@ fn router(state: EmulatorState) -> Router {
 async fn health(
     axum::extract::State(state): axum::extract::State<EmulatorState>,
 ) -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({"status": "ok", "resourceId": &*state.resource_id}))
+    axum::Json(serde_json::json!({
+        "status": "ok",
+        "resourceId": &*state.resource_id,
+        "durability": state.store.durability.name(),
+        "commits": state.store.commits(),
+    }))
 }
 
 async fn not_found(request: Request) -> ApiError {

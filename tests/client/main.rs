@@ -36,6 +36,7 @@ fn config(tls: bool, storage: Storage) -> EmulatorConfig {
         strict_api_version: false,
         tenant: acs_interop::emulator::tenant::TenantSource::StoredOrDemo,
         calling: Default::default(),
+        durability: Default::default(),
     }
 }
 

@@ -81,6 +81,7 @@ pub fn test_config() -> EmulatorConfig {
         strict_api_version: false,
         tenant: acs_interop::emulator::tenant::TenantSource::StoredOrDemo,
         calling: Default::default(),
+        durability: Default::default(),
     }
 }
 

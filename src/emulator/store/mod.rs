@@ -39,6 +39,30 @@ type Job = Box<dyn FnOnce(&mut Db) -> (bool, Completion) + Send>;
 pub struct Store {
     jobs: mpsc::Sender<Job>,
     worker: Arc<std::sync::Mutex<Option<JoinHandle<()>>>>,
+    /// Batches committed so far, and how they reach the disk.
+    commits: Arc<std::sync::atomic::AtomicU64>,
+    pub durability: Durability,
+}
+
+/// When an acknowledged write is on the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Every batch is synced to the disk before any write in it is acknowledged (WAL with
+    /// `synchronous=FULL`): it survives a power cut, as PostgreSQL's default and SQLite FULL promise.
+    #[default]
+    Full,
+    /// The batch is in the write-ahead log before it is acknowledged, synced only at checkpoints
+    /// (`synchronous=NORMAL`): it survives the process being killed, not a power cut.
+    Relaxed,
+}
+
+impl Durability {
+    pub fn name(self) -> &'static str {
+        match self {
+            Durability::Full => "full",
+            Durability::Relaxed => "relaxed",
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,7 +108,11 @@ pub struct Db {
 
 impl Store {
     /// Opens (or creates) the database at `path`, or a private in-memory one.
-    pub fn open(path: Option<&Path>, publisher: Arc<dyn Publisher>) -> Result<Store, StoreError> {
+    pub fn open(
+        path: Option<&Path>,
+        publisher: Arc<dyn Publisher>,
+        durability: Durability,
+    ) -> Result<Store, StoreError> {
         let conn = match path {
             Some(p) => Connection::open(p).map_err(|source| StoreError::Open {
                 path: p.display().to_string(),
@@ -92,7 +120,7 @@ impl Store {
             })?,
             None => Connection::open_in_memory()?,
         };
-        schema::prepare(&conn, path.is_some())?;
+        schema::prepare(&conn, path.is_some(), durability)?;
         let last_id_ms = chat::last_message_id(&conn)?;
         let mut db = Db {
             conn,
@@ -101,9 +129,11 @@ impl Store {
             last_id_ms,
         };
         let (tx, rx) = mpsc::channel::<Job>();
+        let commits = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counted = commits.clone();
         let worker = std::thread::Builder::new()
             .name("acs-store".into())
-            .spawn(move || run_batches(&mut db, &rx, publisher.as_ref()))
+            .spawn(move || run_batches(&mut db, &rx, publisher.as_ref(), &counted))
             .map_err(|e| StoreError::Open {
                 path: "storage thread".into(),
                 source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
@@ -111,6 +141,8 @@ impl Store {
         Ok(Store {
             jobs: tx,
             worker: Arc::new(std::sync::Mutex::new(Some(worker))),
+            commits,
+            durability,
         })
     }
 
@@ -143,9 +175,14 @@ impl Store {
             .map_err(|_| ApiError::unavailable("The emulator is shutting down."))?
     }
 
+    /// Batches committed since the store opened: with `Durability::Full`, one sync to the disk each.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Stops the storage thread after the jobs already queued; waits for it.
     pub fn close(self) {
-        let Store { jobs, worker } = self;
+        let Store { jobs, worker, .. } = self;
         drop(jobs);
         let handle = worker.lock().ok().and_then(|mut h| h.take());
         if let Some(h) = handle {
@@ -157,7 +194,12 @@ impl Store {
     }
 }
 
-fn run_batches(db: &mut Db, jobs: &mpsc::Receiver<Job>, publisher: &dyn Publisher) {
+fn run_batches(
+    db: &mut Db,
+    jobs: &mpsc::Receiver<Job>,
+    publisher: &dyn Publisher,
+    commits: &std::sync::atomic::AtomicU64,
+) {
     while let Ok(first) = jobs.recv() {
         let mut batch = Vec::with_capacity(16);
         batch.push(first);
@@ -167,11 +209,17 @@ fn run_batches(db: &mut Db, jobs: &mpsc::Receiver<Job>, publisher: &dyn Publishe
                 Err(_) => break,
             }
         }
-        apply_batch(db, batch, publisher);
+        apply_batch(db, batch, publisher, commits);
     }
 }
 
-fn apply_batch(db: &mut Db, batch: Vec<Job>, publisher: &dyn Publisher) {
+/// Applies a batch in one transaction, counted in `commits` once it is on the disk.
+fn apply_batch(
+    db: &mut Db,
+    batch: Vec<Job>,
+    publisher: &dyn Publisher,
+    commits: &std::sync::atomic::AtomicU64,
+) {
     if let Err(e) = db.conn.execute_batch("BEGIN IMMEDIATE") {
         tracing::error!(error = %e, "cannot begin a transaction");
         for job in batch {
@@ -209,6 +257,7 @@ fn apply_batch(db: &mut Db, batch: Vec<Job>, publisher: &dyn Publisher) {
     }
     match db.conn.execute_batch("COMMIT") {
         Ok(()) => {
+            commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             for event in db.pending.drain(..) {
                 publisher.publish_frame(&event.user, event.seq, event.frame);
             }

@@ -111,12 +111,20 @@ CREATE TABLE IF NOT EXISTS events (
 "#;
 
 /// Applies connection settings and creates the schema.
-pub fn prepare(conn: &Connection, file_backed: bool) -> Result<(), rusqlite::Error> {
+pub fn prepare(
+    conn: &Connection,
+    file_backed: bool,
+    durability: super::Durability,
+) -> Result<(), rusqlite::Error> {
     if file_backed {
-        // WAL with synchronous=NORMAL: a commit is in the log file before the caller is answered, so it
-        // survives the process being killed (not a power cut, which an emulator need not survive).
+        // WAL. FULL syncs the log at every commit, so an acknowledged write survives a power cut;
+        // NORMAL syncs only at checkpoints: it survives the process being killed.
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let synchronous = match durability {
+            super::Durability::Full => "FULL",
+            super::Durability::Relaxed => "NORMAL",
+        };
+        conn.pragma_update(None, "synchronous", synchronous)?;
     }
     conn.pragma_update(None, "busy_timeout", 5000)?;
     conn.execute_batch(SCHEMA)?;
@@ -146,4 +154,24 @@ pub fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<(), rusqlit
         params![key, value],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn synchronous_after(durability: super::super::Durability) -> i64 {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let conn = Connection::open(dir.path().join("db.sqlite3")).expect("open");
+        prepare(&conn, true, durability).expect("prepare");
+        conn.query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .expect("the pragma reads")
+    }
+
+    #[test]
+    fn full_durability_syncs_every_commit_and_relaxed_only_checkpoints() {
+        // SQLite: 2 = FULL (the log is synced at every commit), 1 = NORMAL (at checkpoints).
+        assert_eq!(synchronous_after(super::super::Durability::Full), 2);
+        assert_eq!(synchronous_after(super::super::Durability::Relaxed), 1);
+    }
 }
