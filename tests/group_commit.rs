@@ -2,7 +2,6 @@
 //! writes that arrive together share one commit (one sync) instead of paying one each.
 
 #[path = "support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 use std::sync::Arc;
