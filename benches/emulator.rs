@@ -2,7 +2,8 @@
 //! - `send_16_clients`: acknowledged message sends per second with 16 concurrent clients, each batch
 //!   synced to the disk first (the default); `send_16_clients_relaxed` with `--durability relaxed`;
 //! - `page_of_200_from_100k`: one 200-message page from a 100,000-message thread;
-//! - `start_to_first_request`: emulator start until its first request is served.
+//! - `start_to_first_request`: emulator start until its first request is served;
+//! - `list_threads_50k`: a page of threads for a user in 50,000 threads, first and deep.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::{Value, json};
@@ -294,9 +295,87 @@ fn binary_start_to_first_request(c: &mut Criterion) {
     group.finish();
 }
 
+/// One page of 100 threads, over loopback HTTP and JSON, for a user who takes part in 50,000 threads
+/// (durable storage): the first page, and one from deep in the list through its continuation token.
+/// Leaves out TLS. The threads are made through the API beforehand, 16 at a time.
+fn list_threads_50k(c: &mut Criterion) {
+    const THREADS: usize = 50_000;
+    acs_interop::install_crypto_provider();
+    let rt = runtime();
+    let fixture = rt.block_on(fixture(Durability::Relaxed));
+    let clients = clients();
+    let endpoint = fixture.emulator.connection_string().endpoint.clone();
+    rt.block_on(async {
+        let per_client = THREADS.div_ceil(clients.len());
+        let mut tasks = Vec::new();
+        for (c, client) in clients.iter().enumerate() {
+            let (client, token, endpoint) =
+                (client.clone(), fixture.token.clone(), endpoint.clone());
+            tasks.push(tokio::spawn(async move {
+                for i in 0..per_client {
+                    let response = client
+                        .post(format!("{endpoint}chat/threads?api-version=2024-03-07"))
+                        .bearer_auth(&token)
+                        .json(&json!({"topic": format!("thread {c}-{i}")}))
+                        .send()
+                        .await
+                        .expect("create");
+                    assert_eq!(response.status(), 201);
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.expect("a creator");
+        }
+    });
+    let http = clients[0].clone();
+    let first = format!("{endpoint}chat/threads?api-version=2024-03-07&maxPageSize=100");
+    let deep = rt.block_on(async {
+        let mut url = first.clone();
+        for _ in 0..250 {
+            let page: Value = http
+                .get(&url)
+                .bearer_auth(&fixture.token)
+                .send()
+                .await
+                .expect("list")
+                .json()
+                .await
+                .expect("json");
+            url = page["nextLink"].as_str().expect("more pages").to_string();
+        }
+        url
+    });
+    let mut group = c.benchmark_group("emulator");
+    for (name, url) in [
+        ("list_threads_50k_first_page", &first),
+        ("list_threads_50k_deep_page", &deep),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                rt.block_on(async {
+                    let page: Value = http
+                        .get(url.as_str())
+                        .bearer_auth(&fixture.token)
+                        .send()
+                        .await
+                        .expect("list")
+                        .json()
+                        .await
+                        .expect("json");
+                    assert_eq!(page["value"].as_array().map(Vec::len), Some(100));
+                })
+            })
+        });
+    }
+    group.finish();
+    rt.block_on(fixture.emulator.shutdown());
+}
+
 criterion_group!(
     benches,
     send_throughput,
+    list_threads_50k,
     page_from_big_thread,
     start_to_first_request,
     binary_start_to_first_request

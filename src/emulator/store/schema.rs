@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS participants (
     share_history_ms  INTEGER,
     metadata          TEXT,
     added_ms          INTEGER NOT NULL,
+    activity_ms       INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (thread_id, raw_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS participants_by_user ON participants (raw_id, thread_id);
@@ -110,6 +111,35 @@ CREATE TABLE IF NOT EXISTS events (
 ) WITHOUT ROWID;
 "#;
 
+/// Listing a user's threads by recent activity reads one range of this index per page, however many
+/// threads the user has: each participant row carries its thread's activity, kept by the triggers.
+const ACTIVITY_INDEX: &str = r#"
+CREATE INDEX IF NOT EXISTS participants_by_activity
+    ON participants (raw_id, activity_ms DESC, thread_id DESC);
+CREATE TRIGGER IF NOT EXISTS participant_activity_on_join AFTER INSERT ON participants BEGIN
+    UPDATE participants SET activity_ms = (SELECT activity_ms FROM threads WHERE id = NEW.thread_id)
+    WHERE thread_id = NEW.thread_id AND raw_id = NEW.raw_id;
+END;
+CREATE TRIGGER IF NOT EXISTS participant_activity_on_change AFTER UPDATE OF activity_ms ON threads BEGIN
+    UPDATE participants SET activity_ms = NEW.activity_ms WHERE thread_id = NEW.id;
+END;
+"#;
+
+/// A database from before the activity index gets its column, filled from the threads.
+fn add_activity_index(conn: &Connection) -> Result<(), rusqlite::Error> {
+    let has_column = conn
+        .prepare("SELECT 1 FROM pragma_table_info('participants') WHERE name = 'activity_ms'")?
+        .exists([])?;
+    if !has_column {
+        conn.execute_batch(
+            "ALTER TABLE participants ADD COLUMN activity_ms INTEGER NOT NULL DEFAULT 0;
+             UPDATE participants SET activity_ms =
+                 (SELECT activity_ms FROM threads WHERE threads.id = participants.thread_id);",
+        )?;
+    }
+    conn.execute_batch(ACTIVITY_INDEX)
+}
+
 /// Applies connection settings and creates the schema.
 pub fn prepare(
     conn: &Connection,
@@ -128,6 +158,7 @@ pub fn prepare(
     }
     conn.pragma_update(None, "busy_timeout", 5000)?;
     conn.execute_batch(SCHEMA)?;
+    add_activity_index(conn)?;
     let version: Option<String> = meta(conn, "schema_version")?;
     match version.and_then(|v| v.parse::<i64>().ok()) {
         Some(v) if v > SCHEMA_VERSION => {
@@ -166,6 +197,33 @@ mod tests {
         prepare(&conn, true, durability).expect("prepare");
         conn.query_row("PRAGMA synchronous", [], |r| r.get(0))
             .expect("the pragma reads")
+    }
+
+    #[test]
+    fn a_database_from_before_the_activity_index_is_filled_in() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let conn = Connection::open(dir.path().join("old.sqlite3")).expect("open");
+        // The participants table as the first schema made it, with one thread in it.
+        let old_schema = SCHEMA.replace("    activity_ms       INTEGER NOT NULL DEFAULT 0,\n", "");
+        assert_ne!(old_schema, SCHEMA);
+        conn.execute_batch(&old_schema).expect("the old schema");
+        conn.execute_batch(
+            "INSERT INTO threads (id, topic, created_ms, created_by, activity_ms)
+                 VALUES ('19:t', 'old', 1, 'me', 42);
+             INSERT INTO participants (thread_id, raw_id, added_ms) VALUES ('19:t', 'me', 1);",
+        )
+        .expect("old rows");
+        prepare(&conn, true, super::super::Durability::Full).expect("prepare migrates");
+        let activity: i64 = conn
+            .query_row("SELECT activity_ms FROM participants", [], |r| r.get(0))
+            .expect("the column");
+        assert_eq!(activity, 42, "filled from the thread");
+        conn.execute("UPDATE threads SET activity_ms = 50 WHERE id = '19:t'", [])
+            .expect("activity moves");
+        let activity: i64 = conn
+            .query_row("SELECT activity_ms FROM participants", [], |r| r.get(0))
+            .expect("the column");
+        assert_eq!(activity, 50, "the trigger follows the thread");
     }
 
     #[test]

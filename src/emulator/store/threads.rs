@@ -279,11 +279,12 @@ impl Db {
     ) -> Result<Vec<(ChatThreadItem, i64)>, ApiError> {
         let (after_ms, after_id) = query.after.clone().unwrap_or((i64::MAX, String::new()));
         let mut stmt = self.conn.prepare_cached(
-            "SELECT t.id, t.topic, t.deleted_ms, t.last_message_ms, t.activity_ms
-             FROM participants p JOIN threads t ON t.id = p.thread_id
-             WHERE p.raw_id = ?1 AND t.activity_ms >= ?2
-               AND (t.activity_ms < ?3 OR (t.activity_ms = ?3 AND (?4 = '' OR t.id < ?4)))
-             ORDER BY t.activity_ms DESC, t.id DESC LIMIT ?5",
+            "SELECT t.id, t.topic, t.deleted_ms, t.last_message_ms, p.activity_ms
+             FROM participants p INDEXED BY participants_by_activity
+             JOIN threads t ON t.id = p.thread_id
+             WHERE p.raw_id = ?1 AND p.activity_ms >= ?2
+               AND (p.activity_ms, p.thread_id) < (?3, ?4)
+             ORDER BY p.activity_ms DESC, p.thread_id DESC LIMIT ?5",
         )?;
         let rows = stmt.query_map(
             params![
