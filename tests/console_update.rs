@@ -173,6 +173,8 @@ fn a_teams_typing_event_with_a_blank_name_uses_the_participant_name() {
 #[test]
 fn news_at_the_bottom_of_the_open_thread_is_reported_read() {
     let mut state = connected(120, 40);
+    // Past the interval since the receipt sent when the thread opened.
+    update(&mut state, Msg::Tick(NOW + 5_000));
     let effects = backend(
         &mut state,
         BackendEvent::Messages {
@@ -193,6 +195,8 @@ fn news_at_the_bottom_of_the_open_thread_is_reported_read() {
 #[test]
 fn news_is_not_reported_read_while_scrolled_back() {
     let mut state = connected(120, 40);
+    // Past the interval since the receipt sent when the thread opened.
+    update(&mut state, Msg::Tick(NOW + 5_000));
     update(&mut state, key(KeyCode::Esc));
     update(&mut state, key(KeyCode::PageUp));
     assert!(state.views[PLANS].scroll.anchor.is_some(), "scrolled back");
