@@ -175,7 +175,8 @@ impl Store {
             .map_err(|_| ApiError::unavailable("The emulator is shutting down."))?
     }
 
-    /// Batches committed since the store opened: with `Durability::Full`, one sync to the disk each.
+    /// Batches that wrote and committed since the store opened: with `Durability::Full`, one sync of
+    /// the write-ahead log each.
     pub fn commits(&self) -> u64 {
         self.commits.load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -213,7 +214,7 @@ fn run_batches(
     }
 }
 
-/// Applies a batch in one transaction, counted in `commits` once it is on the disk.
+/// Applies a batch in one transaction, counted in `commits` when it wrote.
 fn apply_batch(
     db: &mut Db,
     batch: Vec<Job>,
@@ -231,6 +232,7 @@ fn apply_batch(
         db.pending_callbacks.clear();
         return;
     }
+    let changes_before = db.conn.total_changes();
     let mut completions = Vec::with_capacity(batch.len());
     for job in batch {
         let mark = db.pending.len();
@@ -257,7 +259,10 @@ fn apply_batch(
     }
     match db.conn.execute_batch("COMMIT") {
         Ok(()) => {
-            commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            // A batch of reads writes nothing and syncs nothing; one that wrote was synced (FULL).
+            if db.conn.total_changes() != changes_before {
+                commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             for event in db.pending.drain(..) {
                 publisher.publish_frame(&event.user, event.seq, event.frame);
             }
