@@ -108,9 +108,11 @@ pub async fn bearer_user(
     query_token: Option<&str>,
 ) -> Result<String, ApiError> {
     let token = match header(headers, "authorization") {
+        // The scheme name is case-insensitive (RFC 9110 §11.1).
         Some(value) => value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token)
             .ok_or_else(|| {
                 ApiError::unauthorized("The Authorization header must be 'Bearer <token>'.")
             })?

@@ -99,8 +99,54 @@ pub enum EmulatorError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "another emulator{pid} uses the data folder {path}; stop it, or give this one another --data-dir"
+    )]
+    DataDirInUse { path: PathBuf, pid: String },
     #[error(transparent)]
     Tls(#[from] tls::TlsError),
+}
+
+/// Holds the data folder for this emulator alone: two on one database would fight over it (and a
+/// write through one would never reach the other's sockets). The OS frees the lock when the
+/// process ends, however it ends.
+fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, EmulatorError> {
+    use std::io::{Read, Seek, Write};
+    let path = dir.join("emulator.lock");
+    let failed = |source| EmulatorError::DataDir {
+        path: path.clone(),
+        source,
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(failed)?;
+    match file.try_lock() {
+        Ok(()) => {
+            // Who holds it, for the message the next one gets.
+            file.set_len(0).map_err(failed)?;
+            file.rewind().map_err(failed)?;
+            write!(file, "{}", std::process::id()).map_err(failed)?;
+            Ok(file)
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let holder = holder.trim();
+            Err(EmulatorError::DataDirInUse {
+                path: dir.to_path_buf(),
+                pid: if holder.chars().all(|c| c.is_ascii_digit()) && !holder.is_empty() {
+                    format!(" (process {holder})")
+                } else {
+                    String::new()
+                },
+            })
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(failed(e)),
+    }
 }
 
 /// The emulator's secrets; never printed by `Debug`.
@@ -165,6 +211,8 @@ pub struct Emulator {
     persona_task: JoinHandle<()>,
     delivery_task: JoinHandle<()>,
     store: Store,
+    /// The data folder's lock, held while the emulator lives.
+    _data_lock: Option<std::fs::File>,
 }
 
 const DATABASE_FILE: &str = "emulator.sqlite3";
@@ -176,12 +224,14 @@ impl Emulator {
     pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
         crate::install_crypto_provider();
         let hub = Arc::new(Hub::default());
+        let mut data_lock = None;
         let (db_path, cert_dir, temp_dir) = match &config.storage {
             Storage::Directory(dir) => {
                 std::fs::create_dir_all(dir).map_err(|source| EmulatorError::DataDir {
                     path: dir.clone(),
                     source,
                 })?;
+                data_lock = Some(lock_data_dir(dir)?);
                 (Some(dir.join(DATABASE_FILE)), Some(dir.clone()), None)
             }
             Storage::InMemory if config.tls => {
@@ -324,6 +374,7 @@ impl Emulator {
             persona_task,
             delivery_task,
             store,
+            _data_lock: data_lock,
         })
     }
 

@@ -1,0 +1,69 @@
+//! Hardening of the emulator: one emulator per data folder, and HTTP details clients get right.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use acs_interop::emulator::{Emulator, EmulatorConfig, EmulatorError, Storage};
+use reqwest::Method;
+use support::TestEmulator;
+
+fn on(dir: &std::path::Path) -> EmulatorConfig {
+    EmulatorConfig {
+        storage: Storage::Directory(dir.to_path_buf()),
+        ..support::test_config()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_emulator_on_the_same_data_folder_is_refused_and_says_why() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let first = Emulator::start(on(dir.path()))
+        .await
+        .expect("the first starts");
+    let second = Emulator::start(on(dir.path())).await;
+    match second {
+        Err(e @ EmulatorError::DataDirInUse { .. }) => {
+            let text = e.to_string();
+            assert!(text.contains("another emulator"), "{text}");
+            assert!(
+                text.contains(&std::process::id().to_string()),
+                "names the process: {text}"
+            );
+            assert!(text.contains("--data-dir"), "says what to do: {text}");
+        }
+        Err(other) => panic!("refused for another reason: {other}"),
+        Ok(_) => panic!("two emulators ran on one data folder"),
+    }
+    first.shutdown().await;
+    let again = Emulator::start(on(dir.path()))
+        .await
+        .expect("the folder is free once the first stopped");
+    again.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let e = TestEmulator::start().await;
+    let (_, token) = e.create_user().await;
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let authorization = format!("{scheme} {token}");
+        let response = e
+            .send(
+                Method::GET,
+                "/chat/threads?api-version=2024-03-07",
+                &[("authorization", authorization.as_str())],
+                Vec::new(),
+            )
+            .await;
+        response.expect(200);
+    }
+    let response = e
+        .send(
+            Method::GET,
+            "/chat/threads?api-version=2024-03-07",
+            &[("authorization", format!("Basic {token}").as_str())],
+            Vec::new(),
+        )
+        .await;
+    response.expect(401);
+}
