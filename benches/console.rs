@@ -54,10 +54,10 @@ fn message(i: usize) -> Message {
         .take(words)
         .collect();
     let (sender, name) = PEOPLE[(h % 3) as usize];
-    let (kind, body) = if i % 997 == 0 {
+    let (kind, body) = if i.is_multiple_of(997) {
         let names = vec![SafeText::new("Carol")];
         (MessageKind::ParticipantAdded { names }, String::new())
-    } else if i % 7 == 0 {
+    } else if i.is_multiple_of(7) {
         let (head, rest) = text.split_at(text.len() / 2);
         let html = format!(
             "<p><b>{}</b> <a href=\"https://example.com/{i}\">link</a></p><ul><li>{}</li></ul>",
@@ -72,15 +72,19 @@ fn message(i: usize) -> Message {
     Message {
         id: order.to_string(),
         order,
-        version: (order + i64::from(i % 13 == 0)).to_string(),
+        version: (order + i64::from(i.is_multiple_of(13))).to_string(),
         kind,
         sender: (!system).then(|| sender.to_string()),
         sender_name: SafeText::new(if system { "" } else { name }),
-        body: if i % 101 == 0 { String::new() } else { body },
+        body: if i.is_multiple_of(101) {
+            String::new()
+        } else {
+            body
+        },
         attachments: Vec::new(),
         created_ms: order,
-        edited_ms: (i % 13 == 0).then_some(order + 1),
-        deleted_ms: (i % 101 == 0).then_some(order + 2),
+        edited_ms: i.is_multiple_of(13).then_some(order + 1),
+        deleted_ms: i.is_multiple_of(101).then_some(order + 2),
         client_id: (sender == ME && !system).then(|| format!("bench-{i}")),
     }
 }

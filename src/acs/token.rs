@@ -170,7 +170,7 @@ mod tests {
             let payload = token.split('.').nth(1).unwrap();
             prop_assert!(!payload.contains('-') && !payload.contains('_'));
             let mut padded = payload.to_string();
-            while padded.len() % 4 != 0 { padded.push('='); }
+            while !padded.len().is_multiple_of(4) { padded.push('='); }
             let json = STANDARD.decode(padded).unwrap();
             let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
             prop_assert_eq!(value["exp"].as_i64(), Some(iat + 86_400));

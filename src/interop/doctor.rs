@@ -149,7 +149,7 @@ pub fn exit_code(verdict: &Verdict) -> i32 {
 /// one when the bytes plainly are (ASCII with every other byte zero).
 pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
     let utf16 = |rest: &[u8], little: bool| -> Result<String, String> {
-        if rest.len() % 2 != 0 {
+        if !rest.len().is_multiple_of(2) {
             return Err("is UTF-16 with an odd number of bytes (truncated?)".to_string());
         }
         let units = rest.chunks_exact(2).map(|c| {

@@ -214,11 +214,11 @@ impl Writer<'_> {
             self.break_line();
         }
         self.current_width += width;
-        if self.current_span == Some(piece.span) {
-            if let Some(last) = self.current.last_mut() {
-                last.text.push_str(text);
-                return;
-            }
+        if self.current_span == Some(piece.span)
+            && let Some(last) = self.current.last_mut()
+        {
+            last.text.push_str(text);
+            return;
         }
         let (style, link) = self
             .source

@@ -186,12 +186,12 @@ impl<'a> Builder<'a> {
         if self.line.attrs.is_none() {
             self.line.attrs = Some(self.attrs());
         }
-        if let Some((space_style, space_link)) = self.pending_space.take() {
-            if !self.line.spans.is_empty() {
-                // A space between a link and plain text is not part of the link.
-                let space_link = space_link.filter(|l| link.as_ref() == Some(l));
-                self.push_span(" ", space_style.intersection(style), space_link);
-            }
+        if let Some((space_style, space_link)) = self.pending_space.take()
+            && !self.line.spans.is_empty()
+        {
+            // A space between a link and plain text is not part of the link.
+            let space_link = space_link.filter(|l| link.as_ref() == Some(l));
+            self.push_span(" ", space_style.intersection(style), space_link);
         }
         self.push_span(text, style, link);
         self.line.marker_only = false;
@@ -379,10 +379,10 @@ impl<'a> Builder<'a> {
         let attachment = attachments
             .iter()
             .position(|a| !id.is_empty() && a.id.eq_ignore_ascii_case(id));
-        if let Some(i) = attachment {
-            if let Some(seen) = self.referenced.get_mut(i) {
-                *seen = true;
-            }
+        if let Some(i) = attachment
+            && let Some(seen) = self.referenced.get_mut(i)
+        {
+            *seen = true;
         }
         let attachment = attachment.and_then(|i| attachments.get(i));
         let kind = attachment.map_or(AttachmentKind::Image, |a| a.kind);
@@ -432,10 +432,9 @@ impl<'a> Builder<'a> {
                 .anchor
                 .as_ref()
                 .is_some_and(|a| a.frame == self.stack.len())
+                && let Some(anchor) = self.anchor.take()
             {
-                if let Some(anchor) = self.anchor.take() {
-                    self.close_anchor(anchor);
-                }
+                self.close_anchor(anchor);
             }
         }
     }

@@ -53,10 +53,11 @@ pub(super) fn tokenize(html: &str) -> Vec<Token<'_>> {
         };
         push_text(&mut tokens, &html[text_start..lt]);
         pos = end;
-        if let Some(Token::Start(tag)) = &token {
-            if !tag.self_closing && RAW_TEXT.contains(&tag.name.as_str()) {
-                pos = find_end_tag(html, end, &tag.name).unwrap_or(html.len());
-            }
+        if let Some(Token::Start(tag)) = &token
+            && !tag.self_closing
+            && RAW_TEXT.contains(&tag.name.as_str())
+        {
+            pos = find_end_tag(html, end, &tag.name).unwrap_or(html.len());
         }
         tokens.extend(token);
         text_start = pos;
