@@ -131,6 +131,18 @@ async fn send_concurrently(
     started.elapsed()
 }
 
+/// One page of a paged list, as JSON.
+async fn get_page(http: &reqwest::Client, url: &str, token: &str) -> Value {
+    http.get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("the list answers")
+        .json()
+        .await
+        .expect("the page is JSON")
+}
+
 fn clients() -> Vec<reqwest::Client> {
     (0..CLIENTS)
         .map(|_| {
@@ -196,15 +208,7 @@ fn page_from_big_thread(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| {
                 rt.block_on(async {
-                    let page: Value = http
-                        .get(url.as_str())
-                        .bearer_auth(&fixture.token)
-                        .send()
-                        .await
-                        .expect("list")
-                        .json()
-                        .await
-                        .expect("page json");
+                    let page = get_page(&http, url, &fixture.token).await;
                     assert_eq!(page["value"].as_array().map(Vec::len), Some(200));
                 })
             })
@@ -333,15 +337,7 @@ fn list_threads_50k(c: &mut Criterion) {
     let deep = rt.block_on(async {
         let mut url = first.clone();
         for _ in 0..250 {
-            let page: Value = http
-                .get(&url)
-                .bearer_auth(&fixture.token)
-                .send()
-                .await
-                .expect("list")
-                .json()
-                .await
-                .expect("json");
+            let page = get_page(&http, &url, &fixture.token).await;
             url = page["nextLink"].as_str().expect("more pages").to_string();
         }
         url
@@ -354,15 +350,7 @@ fn list_threads_50k(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| {
                 rt.block_on(async {
-                    let page: Value = http
-                        .get(url.as_str())
-                        .bearer_auth(&fixture.token)
-                        .send()
-                        .await
-                        .expect("list")
-                        .json()
-                        .await
-                        .expect("json");
+                    let page = get_page(&http, url, &fixture.token).await;
                     assert_eq!(page["value"].as_array().map(Vec::len), Some(100));
                 })
             })
