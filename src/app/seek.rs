@@ -72,12 +72,12 @@ impl Search {
 /// The text a search looks in: what the message shows, without markup.
 pub fn searchable_text(message: &Message) -> String {
     match &message.kind {
-        MessageKind::Html => crate::text::html_to_lines(&message.body, &message.attachments)
+        MessageKind::Html | MessageKind::Text => message
+            .body_lines()
             .iter()
             .map(|l| l.text())
             .collect::<Vec<_>>()
             .join("\n"),
-        MessageKind::Text => message.body.clone(),
         MessageKind::TopicUpdated { topic } => topic.to_string(),
         MessageKind::ParticipantAdded { names } | MessageKind::ParticipantRemoved { names } => {
             names

@@ -4,7 +4,7 @@
 use crate::app::state::ThreadView;
 use crate::model::{Message, MessageKind, PendingSend, PersonKind, SafeText, SendState};
 use crate::text::wrap_lines;
-use crate::text::{StyledLine, html_to_lines, plain_to_lines};
+use crate::text::{StyledLine, plain_to_lines};
 
 /// What an own message's sender sees about its delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,17 +102,7 @@ pub fn day_label(ms: i64, offset_s: i32) -> String {
 }
 
 fn body_lines(message: &Message, width: u16) -> Vec<StyledLine> {
-    let lines = match message.kind {
-        MessageKind::Html => html_to_lines(&message.body, &message.attachments),
-        _ => {
-            let mut lines = plain_to_lines(&message.body);
-            if !message.attachments.is_empty() {
-                lines.extend(html_to_lines("", &message.attachments));
-            }
-            lines
-        }
-    };
-    wrap_lines(&lines, width)
+    wrap_lines(&message.body_lines(), width)
 }
 
 fn system_text(message: &Message) -> String {
