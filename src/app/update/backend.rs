@@ -293,7 +293,8 @@ fn on_messages(
     if !is_page && fresh > 0 && (!is_open || mentions_me) && state.bell_on_message {
         effects.push(Effect::Bell);
     }
-    if !is_page {
+    // News moves its thread to the top; a busy thread already there costs no sort per message.
+    if !is_page && state.threads.first().map(|t| t.id.as_str()) != Some(thread_id) {
         sort_threads(state);
     }
     if is_open {
