@@ -336,6 +336,7 @@ mod tests {
             status: 401,
             error: crate::acs::CommunicationError::new("Unauthorized", "bad signature"),
             retry_after: None,
+            request_id: None,
         };
         let (what, fix) = explain(&target("http://127.0.0.1:7880/"), &refused.into());
         assert_eq!(what, "http://127.0.0.1:7880 refused the access key (401).");

@@ -264,12 +264,23 @@ pub(crate) fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
 pub(crate) async fn error_from_response(response: reqwest::Response) -> ClientError {
     let status = response.status().as_u16();
     let retry_after = retry_after_from_headers(response.headers(), SystemTime::now());
+    let request_id = request_id_of(response.headers());
     let body = response.bytes().await.unwrap_or_default();
     ClientError::Service {
         status,
         error: error_from_body(status, &body),
         retry_after,
+        request_id,
     }
+}
+
+/// The id a response names its request by: the service's `x-ms-request-id`, else the
+/// `x-ms-client-request-id` it echoed.
+pub(crate) fn request_id_of(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    ["x-ms-request-id", "x-ms-client-request-id"]
+        .iter()
+        .find_map(|name| headers.get(*name)?.to_str().ok())
+        .map(|id| crate::text::sanitize_line(id).into_owned())
 }
 
 /// The ACS error in `body`, or one made from the status and the text.

@@ -43,6 +43,8 @@ pub enum ClientError {
         status: u16,
         error: CommunicationError,
         retry_after: Option<Duration>,
+        /// The service's `x-ms-request-id` (or `x-ms-client-request-id` it echoed), for support.
+        request_id: Option<String>,
     },
     /// The request did not get an answer: connection refused, timeout, TLS failure, dropped socket.
     /// Its [`NetworkError::cause`] says which.
@@ -95,6 +97,14 @@ impl ClientError {
         }
     }
 
+    /// The request id the service gave a refused request: what its support asks for.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            ClientError::Service { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
     /// How long the service asked to wait before trying again.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
@@ -109,6 +119,7 @@ impl ClientError {
             status,
             error: CommunicationError::new(code, message),
             retry_after: None,
+            request_id: None,
         }
     }
 }
@@ -179,6 +190,7 @@ mod tests {
             error: CommunicationError::new("InvalidParameter", "The topic is too long.")
                 .with_target("topic"),
             retry_after: None,
+            request_id: None,
         };
         assert_eq!(
             e.to_string(),
@@ -188,6 +200,7 @@ mod tests {
             status: 429,
             error: CommunicationError::new("TooManyRequests", "Rate limit exceeded."),
             retry_after: Some(Duration::from_secs(8)),
+            request_id: None,
         };
         assert_eq!(
             e.to_string(),

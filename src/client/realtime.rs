@@ -331,6 +331,7 @@ fn describe(e: WsError, url: &Url) -> String {
                 status,
                 error,
                 retry_after: None,
+                request_id: None,
             }
             .to_string()
         }
