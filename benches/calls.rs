@@ -181,6 +181,7 @@ fn bench_recording_to_banner(c: &mut Criterion) {
                     embedded: false,
                     state_dir: Some(dir.path().to_path_buf()),
                     display_name: "Bench".into(),
+                    tap: Default::default(),
                 },
                 feed: ChangeFeed::Socket,
                 outbox_path: None,

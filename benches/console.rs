@@ -259,6 +259,7 @@ async fn start_console(data: &Path, loaded: bool) -> Duration {
         embedded: true,
         state_dir: Some(console_dir.clone()),
         display_name: "Bench".into(),
+        tap: Default::default(),
     };
     let (command_tx, command_rx) = mpsc::channel(256);
     let (event_tx, event_rx) = mpsc::channel(4096);

@@ -208,6 +208,7 @@ async fn start() -> (Emulator, Console, String) {
                 embedded: true,
                 state_dir: None,
                 display_name: "Bench".into(),
+                tap: Default::default(),
             },
             feed: ChangeFeed::Socket,
             outbox_path: None,

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod emulator;
 pub mod ids;
+pub mod inspect;
 pub mod interop;
 pub mod model;
 pub mod text;

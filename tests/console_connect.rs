@@ -62,6 +62,7 @@ async fn a_console_started_before_its_emulator_says_why_and_connects_once_it_is_
             embedded: false,
             state_dir: Some(dir.path().join("console")),
             display_name: "Me".into(),
+            tap: Default::default(),
         },
         Some(outbox_path.clone()),
     );
@@ -151,6 +152,7 @@ async fn an_untrusted_emulator_certificate_is_named_with_the_flag_that_fixes_it(
             embedded: false,
             state_dir: Some(dir.path().to_path_buf()),
             display_name: "Me".into(),
+            tap: Default::default(),
         },
         None,
     );

@@ -135,6 +135,7 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
                 embedded: true,
                 state_dir: console_dir.clone(),
                 display_name: options.display_name.clone(),
+                tap: Default::default(),
             };
             let callbacks = options.callbacks.setup(false)?;
             (Some(emulator), target, ChangeFeed::Socket, callbacks)
@@ -158,6 +159,7 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
                 embedded: false,
                 state_dir: console_dir.clone(),
                 display_name: options.display_name.clone(),
+                tap: Default::default(),
             };
             let callbacks = options.callbacks.setup(real_service)?;
             (None, target, feed, callbacks)

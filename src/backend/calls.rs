@@ -105,7 +105,8 @@ impl Calls {
                 "Restart acs-interop for a fresh token.",
             )
         })?;
-        let verifier = CallbackVerifier::new(ctx.http.clone(), &self.authority.0, &audience);
+        let verifier = CallbackVerifier::new(ctx.http.clone(), &self.authority.0, &audience)
+            .with_tap(ctx.chat.tap().clone());
         let started = callbacks::listen(listen, public, verifier, self.events.clone())
             .await
             .map_err(|e| {

@@ -165,6 +165,8 @@ pub struct RealtimeFeed {
     pub tls: Option<Arc<rustls::ClientConfig>>,
     /// The newest event already accounted for.
     pub since: u64,
+    /// Where frames are recorded.
+    pub tap: crate::inspect::Tap,
 }
 
 /// Runs the realtime task and keeps it running: it reconnects by itself after a drop, and when it
@@ -182,6 +184,7 @@ pub fn watch_realtime(
             tokens,
             tls,
             mut since,
+            tap,
         } = feed;
         let place = endpoint.trim_end_matches('/').to_string();
         let mut reason = String::new();
@@ -189,13 +192,17 @@ pub fn watch_realtime(
         let mut restarts = 0u32;
         loop {
             let (tx, mut rx) = mpsc::channel(1024);
-            let task = crate::client::spawn_realtime(
+            let task = crate::client::spawn_realtime_with(
                 &endpoint,
                 tokens.clone(),
                 tls.clone(),
                 since,
                 tx,
                 cancel.clone(),
+                crate::client::RealtimeOptions {
+                    tap: tap.clone(),
+                    ..Default::default()
+                },
             );
             while let Some(update) = rx.recv().await {
                 match &update {
@@ -312,6 +319,7 @@ mod tests {
             embedded: false,
             state_dir: None,
             display_name: "me".into(),
+            tap: Default::default(),
         }
     }
 
@@ -334,7 +342,10 @@ mod tests {
     fn a_refused_access_key_is_not_mistaken_for_a_token() {
         let refused = ClientError::Service {
             status: 401,
-            error: crate::acs::CommunicationError::new("Unauthorized", "bad signature"),
+            error: Box::new(crate::acs::CommunicationError::new(
+                "Unauthorized",
+                "bad signature",
+            )),
             retry_after: None,
             request_id: None,
         };

@@ -204,6 +204,7 @@ async fn run(
                     tokens: ctx.chat.tokens().clone(),
                     tls: session.tls.clone(),
                     since,
+                    tap: session.tap.clone(),
                 },
                 updates_tx,
                 ctx.events.clone(),

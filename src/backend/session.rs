@@ -24,6 +24,8 @@ pub struct Target {
     /// Where remembered identities are kept; `None` keeps nothing.
     pub state_dir: Option<PathBuf>,
     pub display_name: String,
+    /// Where the session's exchanges are recorded (the inspector, HAR).
+    pub tap: crate::inspect::Tap,
 }
 
 /// A connected session.
@@ -41,6 +43,8 @@ pub struct Session {
     pub teams_admin: Option<crate::client::TeamsAdminClient>,
     /// TLS settings for the realtime socket.
     pub tls: Option<Arc<rustls::ClientConfig>>,
+    /// Where exchanges are recorded.
+    pub tap: crate::inspect::Tap,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -129,7 +133,8 @@ pub fn is_emulator(target: &Target) -> bool {
 pub async fn open(target: &Target) -> Result<Session, SessionError> {
     crate::install_crypto_provider();
     let http = crate::client::build_http_client(target.ca_cert.as_deref())?;
-    let identity = IdentityClient::new(http.clone(), &target.connection)?;
+    let identity =
+        IdentityClient::new(http.clone(), &target.connection)?.with_tap(target.tap.clone());
     let me = match &target.user_id {
         Some(id) => id.clone(),
         None => remembered_user(&identity, target, "me").await?,
@@ -149,7 +154,8 @@ pub async fn open(target: &Target) -> Result<Session, SessionError> {
         Err(e) => return Err(e.into()),
     };
     let me = tokens.user_id().to_string();
-    let chat = ChatClient::new(http.clone(), &target.connection.endpoint, tokens)?;
+    let chat = ChatClient::new(http.clone(), &target.connection.endpoint, tokens)?
+        .with_tap(target.tap.clone());
     let endpoint_label = if target.embedded {
         "emulator".to_string()
     } else {
@@ -172,5 +178,6 @@ pub async fn open(target: &Target) -> Result<Session, SessionError> {
         endpoint_label,
         embedded: target.embedded,
         tls,
+        tap: target.tap.clone(),
     })
 }

@@ -33,6 +33,7 @@ pub struct CallbackVerifier {
     openid_url: String,
     audience: String,
     keys: Mutex<Option<Keys>>,
+    tap: crate::inspect::Tap,
 }
 
 struct Keys {
@@ -73,7 +74,14 @@ impl CallbackVerifier {
             openid_url: format!("{base}{OPENID_CONFIGURATION_PATH}"),
             audience: audience.to_string(),
             keys: Mutex::new(None),
+            tap: crate::inspect::Tap::off(),
         }
+    }
+
+    /// Records every callback received, and the answer given, on `tap`.
+    pub fn with_tap(mut self, tap: crate::inspect::Tap) -> CallbackVerifier {
+        self.tap = tap;
+        self
     }
 
     async fn fetch(&self) -> Result<Keys> {
@@ -254,6 +262,32 @@ async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
+    let started = Instant::now();
+    let status = verify_and_pass_on(&receiver, &headers, &body).await;
+    let tap = &receiver.verifier.tap;
+    if tap.is_on() {
+        use crate::inspect::{Body, Entry, EntryKind, redact};
+        // The listener's path is its secret.
+        let mut entry = Entry::new(EntryKind::Callback, "POST", "/callbacks/REDACTED");
+        entry.request.headers = headers
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes());
+                (
+                    name.to_string(),
+                    redact::header_value(name.as_str(), &value),
+                )
+            })
+            .collect();
+        entry.request.body = Some(Body::keep("application/json", &body));
+        entry.status = Some(status.as_u16());
+        entry.latency_ms = Some(started.elapsed().as_millis() as u64);
+        tap.record(entry);
+    }
+    status
+}
+
+async fn verify_and_pass_on(receiver: &Receiver, headers: &HeaderMap, body: &[u8]) -> StatusCode {
     let authorization = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
@@ -269,7 +303,7 @@ async fn receive(
             return StatusCode::UNAUTHORIZED;
         }
     }
-    let events = match parse_callback_body(&body) {
+    let events = match parse_callback_body(body) {
         Ok(events) => events,
         Err(e) => {
             tracing::warn!(error = %e, "a verified callback could not be read");

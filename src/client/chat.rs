@@ -25,6 +25,7 @@ use crate::acs::chat::{
     SendReadReceiptRequest, SendTypingNotificationRequest, UpdateChatMessageRequest,
     UpdateChatThreadRequest,
 };
+use crate::inspect::Tap;
 
 /// The chat `api-version` this client speaks.
 pub const CHAT_API_VERSION: &str = "2024-03-07";
@@ -56,6 +57,7 @@ pub struct ChatClient {
     endpoint: Url,
     tokens: TokenSource,
     retry: RetryPolicy,
+    tap: Tap,
 }
 
 impl fmt::Debug for ChatClient {
@@ -99,7 +101,14 @@ impl ChatClient {
             endpoint: parse_endpoint(endpoint)?,
             tokens,
             retry: RetryPolicy::default(),
+            tap: Tap::off(),
         })
+    }
+
+    /// Records every exchange on `tap`.
+    pub fn with_tap(mut self, tap: Tap) -> Self {
+        self.tap = tap;
+        self
     }
 
     /// Replaces the retry policy.
@@ -111,6 +120,11 @@ impl ChatClient {
     /// The endpoint, with a trailing `/`.
     pub fn endpoint(&self) -> &str {
         self.endpoint.as_str()
+    }
+
+    /// Where this client's exchanges are recorded.
+    pub fn tap(&self) -> &Tap {
+        &self.tap
     }
 
     /// The source of this client's tokens, and so its user.
@@ -398,7 +412,7 @@ impl ChatClient {
                 self.endpoint
             )));
         }
-        send_with_retry(&self.retry, Idempotency::Idempotent, || {
+        send_with_retry(&self.retry, Idempotency::Idempotent, &self.tap, || {
             let (http, tokens, url) = (self.http.clone(), self.tokens.clone(), url.clone());
             async move {
                 Ok(authorized(&http, &tokens, Method::GET, url)
@@ -459,7 +473,7 @@ impl ChatClient {
         headers: &[(&str, String)],
         idempotency: Idempotency,
     ) -> Result<reqwest::Response> {
-        send_with_retry(&self.retry, idempotency, || {
+        send_with_retry(&self.retry, idempotency, &self.tap, || {
             let (http, tokens, method, url) = (
                 self.http.clone(),
                 self.tokens.clone(),

@@ -84,6 +84,12 @@ impl IdentityClient {
         self
     }
 
+    /// Records every exchange on `tap`.
+    pub fn with_tap(mut self, tap: crate::inspect::Tap) -> Self {
+        self.signed = self.signed.with_tap(tap);
+        self
+    }
+
     /// The endpoint, with a trailing `/`.
     pub fn endpoint(&self) -> &str {
         self.signed.endpoint()

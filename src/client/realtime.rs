@@ -39,8 +39,8 @@ pub enum RealtimeUpdate {
     Reconnecting { attempt: u32, delay: Duration },
 }
 
-/// Timing of the realtime task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Timing of the realtime task, and where its frames are recorded.
+#[derive(Debug, Clone)]
 pub struct RealtimeOptions {
     /// Delays between reconnection attempts (`max_attempts` is not used: it never gives up).
     pub backoff: RetryPolicy,
@@ -48,6 +48,8 @@ pub struct RealtimeOptions {
     pub silence_limit: Duration,
     /// How long opening the socket (TCP, TLS, upgrade) may take.
     pub connect_timeout: Duration,
+    /// Where frames are recorded.
+    pub tap: crate::inspect::Tap,
 }
 
 impl Default for RealtimeOptions {
@@ -60,6 +62,7 @@ impl Default for RealtimeOptions {
             },
             silence_limit: Duration::from_secs(45),
             connect_timeout: Duration::from_secs(10),
+            tap: crate::inspect::Tap::off(),
         }
     }
 }
@@ -252,6 +255,7 @@ async fn connection(
             ));
         }
     };
+    let socket_number = options.tap.next_socket();
     loop {
         let message = match tokio::time::timeout(options.silence_limit, socket.next()).await {
             Err(_) => {
@@ -264,6 +268,9 @@ async fn connection(
             Ok(Some(Err(e))) => return End::Dropped(describe(e, &url)),
             Ok(Some(Ok(message))) => message,
         };
+        if let Message::Text(text) = &message {
+            record_frame(&options.tap, socket_number, &url, text.as_str());
+        }
         let update = match message {
             Message::Text(text) => match serde_json::from_str::<RealtimeFrame>(text.as_str()) {
                 Ok(frame) => match frame_update(frame, last) {
@@ -296,6 +303,39 @@ async fn connection(
     }
 }
 
+/// Records a received frame on the tap, with the thread it is about.
+fn record_frame(tap: &crate::inspect::Tap, socket: u64, url: &Url, text: &str) {
+    if !tap.is_on() {
+        return;
+    }
+    use crate::inspect::{Body, Entry, EntryKind};
+    let mut entry = Entry::new(
+        EntryKind::Frame {
+            socket,
+            sent: false,
+        },
+        "WS",
+        url.as_str(),
+    );
+    entry.thread_id = serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| find_thread_id(&v, 3));
+    entry.response.body = Some(Body::keep("application/json", text.as_bytes()));
+    tap.record(entry);
+}
+
+/// The first `threadId` within `depth` levels of a frame.
+fn find_thread_id(value: &serde_json::Value, depth: u8) -> Option<String> {
+    let map = value.as_object()?;
+    if let Some(id) = map.get("threadId").and_then(|v| v.as_str()) {
+        return Some(id.to_string());
+    }
+    if depth == 0 {
+        return None;
+    }
+    map.values().find_map(|v| find_thread_id(v, depth - 1))
+}
+
 /// What a frame means to the owner, if anything; drops events already delivered.
 fn frame_update(frame: RealtimeFrame, last: &mut u64) -> Option<RealtimeUpdate> {
     match frame {
@@ -326,7 +366,7 @@ fn describe(e: WsError, url: &Url) -> String {
         WsError::Http(response) => {
             let status = response.status().as_u16();
             let body = response.body().as_deref().unwrap_or_default();
-            let error = error_from_body(status, body);
+            let error = Box::new(error_from_body(status, body));
             ClientError::Service {
                 status,
                 error,

@@ -9,12 +9,13 @@
 //! never repeated after a network error, so it cannot be duplicated behind the caller's back.
 
 use std::future::Future;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 
 use super::{ClientError, Result, http};
+use crate::inspect::Tap;
 
 /// The longest `Retry-After` slept through inside one call; a longer wait is handed back to the caller
 /// as the error, whose [`ClientError::retry_after`] says when to try again.
@@ -142,12 +143,15 @@ pub fn retry_after_from_headers(headers: &HeaderMap, now: SystemTime) -> Option<
         .and_then(|v| parse_retry_after(v, now))
 }
 
-/// Sends the request that `build` makes until it succeeds (2xx) or `policy` gives up.
+/// Sends the request that `build` makes until it succeeds (2xx) or `policy` gives up, recording
+/// each try on `tap`.
 ///
-/// `build` runs before every try, so each one carries a fresh token or signature.
+/// `build` runs before every try, so each one carries a fresh token or signature. Every try of one
+/// call carries the same `x-ms-client-request-id`, which the service's logs can be searched by.
 pub(crate) async fn send_with_retry<F, Fut>(
     policy: &RetryPolicy,
     idempotency: Idempotency,
+    tap: &Tap,
     mut build: F,
 ) -> Result<reqwest::Response>
 where
@@ -155,13 +159,27 @@ where
     Fut: Future<Output = Result<reqwest::RequestBuilder>>,
 {
     let attempts = policy.max_attempts.max(1);
+    let client_request_id = crate::ids::uuid_v4();
     let mut retry = 0u32;
     loop {
-        let request = build().await?;
-        let error = match request.send().await {
+        let (client, request) = build()
+            .await?
+            .header(CLIENT_REQUEST_ID, client_request_id.as_str())
+            .build_split();
+        let request = request.map_err(http::network_error)?;
+        let record = tap
+            .is_on()
+            .then(|| super::tap::request_entry(&request, retry + 1));
+        let started = Instant::now();
+        let outcome = client.execute(request).await;
+        let outcome = match record {
+            Some(entry) => super::tap::finish(tap, entry, started, outcome).await,
+            None => outcome.map_err(http::network_error),
+        };
+        let error = match outcome {
             Ok(response) if response.status().is_success() => return Ok(response),
             Ok(response) => http::error_from_response(response).await,
-            Err(e) => http::network_error(e),
+            Err(e) => e,
         };
         if retry + 1 >= attempts || !idempotency.allows_retry(&error) {
             return Err(error);
@@ -178,6 +196,9 @@ where
         retry += 1;
     }
 }
+
+/// The header that names a request from this side.
+const CLIENT_REQUEST_ID: &str = "x-ms-client-request-id";
 
 #[cfg(test)]
 mod tests {

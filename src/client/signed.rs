@@ -14,6 +14,7 @@ use super::retry::{Idempotency, RetryPolicy, send_with_retry};
 use super::{ClientError, Result};
 use crate::acs::connection_string::ConnectionString;
 use crate::acs::hmac::sign_request;
+use crate::inspect::Tap;
 
 /// Signs and sends requests to one resource. Cheap to clone; `Debug` never shows the key.
 #[derive(Clone)]
@@ -22,6 +23,7 @@ pub struct SignedClient {
     base: Url,
     access_key: Arc<[u8]>,
     retry: RetryPolicy,
+    tap: Tap,
 }
 
 impl fmt::Debug for SignedClient {
@@ -41,7 +43,14 @@ impl SignedClient {
             base: parse_endpoint(&connection.endpoint)?,
             access_key: Arc::from(connection.access_key()),
             retry: RetryPolicy::default(),
+            tap: Tap::off(),
         })
+    }
+
+    /// Records every exchange on `tap`.
+    pub fn with_tap(mut self, tap: Tap) -> Self {
+        self.tap = tap;
+        self
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
@@ -91,7 +100,7 @@ impl SignedClient {
                 .map_err(|_| ClientError::Config(format!("the {name} header is not valid")))?;
             extra.push((HeaderName::from_static(name), value));
         }
-        send_with_retry(&self.retry, idempotency, || {
+        send_with_retry(&self.retry, idempotency, &self.tap, || {
             let date = httpdate::fmt_http_date(SystemTime::now());
             let payload = body.as_deref().unwrap_or_default();
             let signed = sign_request(

@@ -53,6 +53,7 @@ pub fn target(e: &TestEmulator, state_dir: &std::path::Path, embedded: bool) -> 
         embedded,
         state_dir: Some(state_dir.to_path_buf()),
         display_name: "Me".into(),
+        tap: Default::default(),
     }
 }
 
