@@ -265,6 +265,12 @@ pub struct ConsoleArgs {
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
 
+    /// When the console closes, write every request, answer and realtime frame of the session to this
+    /// HAR 1.2 file (secrets redacted), for browser developer tools or Fiddler. `:har FILE` saves at
+    /// any moment.
+    #[arg(long, value_name = "FILE")]
+    pub har: Option<PathBuf>,
+
     /// Log level or tracing filter; the log is console.log in the data folder.
     #[arg(long, default_value = "info", env = "ACS_INTEROP_LOG")]
     pub log_level: String,

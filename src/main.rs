@@ -177,6 +177,7 @@ async fn run_console(
         settings,
         display_name,
         utc_offset_s,
+        har: args.har.clone(),
     })
     .await
 }

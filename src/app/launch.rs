@@ -79,6 +79,8 @@ pub struct LaunchOptions {
     pub theme: String,
     pub display_name: String,
     pub utc_offset_s: i32,
+    /// Write the session's exchanges to this HAR file when it ends.
+    pub har: Option<PathBuf>,
 }
 
 async fn stop_signal() {
@@ -110,6 +112,11 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
     let keymap = Keymap::with_overrides(&options.settings.key_overrides())
         .map_err(|e| anyhow::anyhow!("config.toml: {e}"))?;
 
+    if let Some(path) = &options.har {
+        crate::inspect::har::prepare(path)?;
+    }
+    // Always on: the inspector can be opened at any moment, and the ring keeps its memory bounded.
+    let wire = crate::inspect::Tap::new();
     let console_dir = options.data_dir.as_ref().map(|d| d.join("console"));
     if let Some(dir) = &console_dir {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -135,7 +142,7 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
                 embedded: true,
                 state_dir: console_dir.clone(),
                 display_name: options.display_name.clone(),
-                tap: Default::default(),
+                tap: wire.clone(),
             };
             let callbacks = options.callbacks.setup(false)?;
             (Some(emulator), target, ChangeFeed::Socket, callbacks)
@@ -159,7 +166,7 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
                 embedded: false,
                 state_dir: console_dir.clone(),
                 display_name: options.display_name.clone(),
-                tap: Default::default(),
+                tap: wire.clone(),
             };
             let callbacks = options.callbacks.setup(real_service)?;
             (None, target, feed, callbacks)
@@ -184,6 +191,7 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
     state.client_id_prefix = format!("{:x}", crate::acs::time::now_ms());
     state.bell_on_recording = options.settings.bell_on_recording;
     state.bell_on_message = options.settings.bell_on_message;
+    state.wire = wire.clone();
 
     let exit = {
         let guard = TerminalGuard::enter().context("cannot set up the terminal")?;
@@ -205,6 +213,12 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
     let _ = tokio::time::timeout(Duration::from_secs(2), backend).await;
     if let Some(emulator) = emulator {
         emulator.shutdown().await;
+    }
+    if let Some(path) = &options.har {
+        let entries = wire.entries();
+        crate::inspect::har::write(path, &entries)
+            .with_context(|| format!("cannot write the HAR file {}", path.display()))?;
+        eprintln!("wrote {} exchanges to {}", entries.len(), path.display());
     }
     match exit.context("the terminal failed")? {
         Exit::Quit | Exit::Stopped | Exit::InputClosed => Ok(()),

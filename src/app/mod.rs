@@ -2,6 +2,7 @@
 
 pub mod call;
 pub mod compliance;
+pub mod inspector;
 pub mod launch;
 pub mod msg;
 pub mod run;

@@ -30,6 +30,8 @@ pub enum Overlay {
     Search(CommandLine),
     /// Opening a thread by part of its topic, a participant's name or its id.
     Switcher(Switcher),
+    /// The session's exchanges on the wire.
+    Inspector(super::inspector::Inspector),
 }
 
 /// The thread switcher: what was typed, and which match is highlighted.
@@ -243,6 +245,8 @@ pub struct AppState {
     pub bell_on_recording: bool,
     /// Ring the terminal bell for a message in another thread, or one that mentions the user.
     pub bell_on_message: bool,
+    /// The session's wire log, which the inspector shows.
+    pub wire: crate::inspect::Tap,
 }
 
 impl AppState {
@@ -272,6 +276,7 @@ impl AppState {
             compliance: Default::default(),
             bell_on_recording: true,
             bell_on_message: true,
+            wire: crate::inspect::Tap::off(),
         }
     }
 

@@ -516,6 +516,10 @@ async fn act(ctx: &Arc<Ctx>, command: Command) {
             attachments::save(ctx, &thread_id, &message_id, dir).await;
             Ok(())
         }
+        Command::ExportHar { path } => {
+            export_har(ctx, path).await;
+            Ok(())
+        }
         Command::PlaceCall { thread_id, target } => {
             ctx.calls.place(ctx, thread_id, &target).await;
             Ok(())
@@ -557,5 +561,32 @@ async fn reload_threads(ctx: &Arc<Ctx>) {
     match sync::load_threads(ctx).await {
         Ok(threads) => sync::report_threads(ctx, threads).await,
         Err(e) => tracing::warn!(error = %e, "cannot reload threads"),
+    }
+}
+
+/// Writes the wire log to `path` off the async threads, and says how it went.
+async fn export_har(ctx: &Ctx, path: PathBuf) {
+    let path = crate::config::paths::expand_home(&path);
+    let entries = ctx.chat.tap().entries();
+    let count = entries.len();
+    let shown = path.display().to_string();
+    let written =
+        tokio::task::spawn_blocking(move || crate::inspect::har::write(&path, &entries)).await;
+    match written {
+        Ok(Ok(())) => {
+            tracing::info!(path = %shown, entries = count, "wrote a HAR file");
+            ctx.emit(BackendEvent::Notice(SafeText::new(&format!(
+                "Wrote {count} exchanges to {shown} (HAR 1.2, secrets redacted)."
+            ))))
+            .await;
+        }
+        Ok(Err(e)) => {
+            ctx.emit(BackendEvent::Failure {
+                what: SafeText::new(&format!("Cannot write the HAR file {shown}: {e}")),
+                fix: SafeText::new("Give a path in a folder you can write to: :har ~/session.har"),
+            })
+            .await;
+        }
+        Err(_) => {}
     }
 }

@@ -95,6 +95,10 @@ pub enum Command {
         message_id: String,
         dir: Option<PathBuf>,
     },
+    /// Write the session's exchanges (the inspector's) to a HAR file.
+    ExportHar {
+        path: PathBuf,
+    },
     /// Call `target` (a raw id, or a UPN on the emulator) from the console's identity.
     PlaceCall {
         thread_id: Option<String>,

@@ -43,6 +43,8 @@ pub enum Action {
     QuickSwitch,
     /// Draw the whole screen again.
     Redraw,
+    /// The inspector: the session's exchanges on the wire.
+    Inspect,
 }
 
 /// A key with its modifiers, as written in config (`ctrl-c`, `alt-enter`, `pageup`, `?`).
@@ -153,6 +155,7 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::PreviousHit, &["N"]),
     (Action::QuickSwitch, &["ctrl-k"]),
     (Action::Redraw, &["ctrl-l"]),
+    (Action::Inspect, &["ctrl-o", "f3"]),
 ];
 
 /// Actions that belong to the composer; the others belong to the panes.

@@ -4,6 +4,7 @@ mod banner;
 pub mod blocks;
 mod call_bar;
 mod composer;
+mod inspector;
 pub mod layout;
 mod messages;
 mod overlays;
@@ -94,6 +95,7 @@ pub fn view(state: &AppState, theme: &Theme, frame: &mut Frame) {
         Overlay::Help(offset) => overlays::draw_help(state, *offset, theme, frame, area),
         Overlay::Confirm(question) => overlays::draw_confirm(question, theme, frame, area),
         Overlay::Switcher(switcher) => overlays::draw_switcher(state, switcher, theme, frame, area),
+        Overlay::Inspector(inspector) => inspector::draw(state, inspector, theme, frame, area),
         _ => {}
     }
     // Last, so that no overlay hides the recording notice.

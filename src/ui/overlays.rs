@@ -10,6 +10,14 @@ use crate::app::update::COMMANDS;
 use crate::config::{Action, Theme};
 use crate::text::{display_width, truncate_to_width};
 
+/// The frame every overlay is drawn in: a focused border with a title.
+pub(super) fn overlay_box<'a>(title: impl Into<Line<'a>>, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focused)
+        .title(title)
+}
+
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
     let h = height.min(area.height);
@@ -77,6 +85,10 @@ fn help_lines(state: &AppState, theme: &Theme, width: u16) -> Vec<Line<'static>>
             "close the recording notice (once stopped)",
         ),
         (key(Action::Redraw), "redraw the screen"),
+        (
+            key(Action::Inspect),
+            "inspector: every request, answer, realtime frame, call event",
+        ),
         ("Ctrl+C".into(), "quit"),
     ];
     let inner = usize::from(width.saturating_sub(2)).max(1);
@@ -152,12 +164,7 @@ pub fn draw_help(state: &AppState, offset: u16, theme: &Theme, frame: &mut Frame
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(theme.border_focused)
-                    .title(title),
-            )
+            .block(overlay_box(title, theme))
             .style(theme.base)
             .scroll((offset, 0)),
         rect,

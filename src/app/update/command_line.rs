@@ -9,7 +9,7 @@ use crate::app::state::{AppState, CommandLine, Confirmation, Focus, Overlay};
 use crate::backend::Command;
 
 /// The commands, with their arguments, for completion and help.
-pub const COMMANDS: [(&str, &str); 22] = [
+pub const COMMANDS: [(&str, &str); 24] = [
     ("new", "<topic> [participant ...]  start a thread"),
     ("add", "<participant>  add someone to this thread"),
     ("remove", "<participant>  remove someone from this thread"),
@@ -45,6 +45,14 @@ pub const COMMANDS: [(&str, &str); 22] = [
     ("add-to-call", "<participant>  invite someone into the call"),
     ("record", "start or stop this app's recording of the call"),
     ("dismiss", "close the recording notice once it has stopped"),
+    (
+        "inspect",
+        "every request, answer, realtime frame and call event of the session",
+    ),
+    (
+        "har",
+        "<file>  save the session's exchanges as HAR (secrets redacted)",
+    ),
     ("help", "show the keys and commands"),
     ("quit", "leave"),
 ];
@@ -293,6 +301,23 @@ fn execute(state: &mut AppState, input: &str) -> Vec<Effect> {
             Vec::new()
         }
         "retry" => retry_failed(state),
+        "inspect" | "inspector" => {
+            super::inspector::open(state);
+            Vec::new()
+        }
+        "har" => match args.first() {
+            Some(_) => vec![Effect::Command(Command::ExportHar {
+                path: std::path::PathBuf::from(rest_of_line()),
+            })],
+            None => {
+                fail(
+                    state,
+                    ":har needs a file name.",
+                    "Write :har session.har (relative to the folder acs-interop started in).",
+                );
+                Vec::new()
+            }
+        },
         "open" => super::navigate::open_by_id(state, args.first()),
         "goto" | "go" => super::navigate::goto(state, &rest_of_line()),
         "forget" => super::navigate::forget(state),

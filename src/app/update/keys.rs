@@ -30,13 +30,17 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         return vec![Effect::Quit];
     }
     // Keys with Ctrl work everywhere, the composer included (not over a question or an input).
-    if key.modifiers.contains(KeyModifiers::CONTROL)
+    if (key.modifiers.contains(KeyModifiers::CONTROL) || matches!(key.code, KeyCode::F(_)))
         && matches!(state.overlay, Overlay::None | Overlay::Help(_))
     {
         match state.keymap.pane_action(&key) {
             Some(Action::Redraw) => return vec![Effect::Redraw],
             Some(Action::QuickSwitch) => {
                 state.overlay = Overlay::Switcher(Default::default());
+                return Vec::new();
+            }
+            Some(Action::Inspect) => {
+                super::inspector::open(state);
                 return Vec::new();
             }
             _ => {}
@@ -48,6 +52,7 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         Overlay::Confirm(question) => return on_confirm_key(state, question, key),
         Overlay::Search(line) => return inputs::on_search_key(state, line, key),
         Overlay::Switcher(switcher) => return switcher::on_key(state, switcher, key),
+        Overlay::Inspector(inspector) => return super::inspector::on_key(state, inspector, key),
         Overlay::None => {}
     }
     if state.focus == Focus::Composer {
@@ -112,6 +117,7 @@ fn on_pane_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::PreviousHit => return seek::next_hit(state, false),
         Action::QuickSwitch => state.overlay = Overlay::Switcher(Default::default()),
         Action::Redraw => return vec![Effect::Redraw],
+        Action::Inspect => super::inspector::open(state),
         Action::Open => {
             if state.focus == Focus::Threads
                 && let Some(id) = state.threads.get(state.thread_cursor).map(|t| t.id.clone())

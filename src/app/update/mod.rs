@@ -6,6 +6,7 @@ mod backend;
 mod calls;
 mod command_line;
 mod inputs;
+mod inspector;
 mod keys;
 mod navigate;
 pub mod scroll;
