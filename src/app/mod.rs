@@ -8,6 +8,7 @@ pub mod msg;
 pub mod run;
 pub mod seek;
 pub mod state;
+pub mod thread_state;
 pub mod update;
 
 pub use msg::{Effect, Msg};

@@ -32,6 +32,8 @@ pub enum Overlay {
     Switcher(Switcher),
     /// The session's exchanges on the wire.
     Inspector(super::inspector::Inspector),
+    /// The open thread's state (`:state`), scrolled down by this many lines.
+    State(u16),
 }
 
 /// The thread switcher: what was typed, and which match is highlighted.
@@ -247,6 +249,8 @@ pub struct AppState {
     pub bell_on_message: bool,
     /// The session's wire log, which the inspector shows.
     pub wire: crate::inspect::Tap,
+    /// The last reading of a thread's state (`:state`).
+    pub thread_state: Option<crate::model::thread_state::ThreadState>,
 }
 
 impl AppState {
@@ -277,6 +281,7 @@ impl AppState {
             bell_on_recording: true,
             bell_on_message: true,
             wire: crate::inspect::Tap::off(),
+            thread_state: None,
         }
     }
 

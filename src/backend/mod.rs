@@ -14,6 +14,7 @@ mod sender;
 pub mod session;
 mod sync;
 mod teams;
+mod thread_state;
 mod welcome;
 
 pub use protocol::{BackendEvent, Command};
@@ -514,6 +515,13 @@ async fn act(ctx: &Arc<Ctx>, command: Command) {
             dir,
         } => {
             attachments::save(ctx, &thread_id, &message_id, dir).await;
+            Ok(())
+        }
+        Command::InspectThread {
+            thread_id,
+            message_id,
+        } => {
+            thread_state::fetch(ctx, &thread_id, message_id.as_deref()).await;
             Ok(())
         }
         Command::ExportHar { path } => {

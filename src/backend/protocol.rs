@@ -95,6 +95,11 @@ pub enum Command {
         message_id: String,
         dir: Option<PathBuf>,
     },
+    /// Read the thread as the service holds it now, with the message `message_id` (`:state`).
+    InspectThread {
+        thread_id: String,
+        message_id: Option<String>,
+    },
     /// Write the session's exchanges (the inspector's) to a HAR file.
     ExportHar {
         path: PathBuf,
@@ -182,4 +187,6 @@ pub enum BackendEvent {
     SpeakingAs(Option<(String, SafeText)>),
     /// News about the console's call.
     Call(CallNews),
+    /// A thread as the service holds it (`:state`).
+    ThreadState(Box<crate::model::thread_state::ThreadState>),
 }

@@ -45,6 +45,8 @@ pub enum Action {
     Redraw,
     /// The inspector: the session's exchanges on the wire.
     Inspect,
+    /// The open thread's state as the service holds it.
+    ThreadState,
 }
 
 /// A key with its modifiers, as written in config (`ctrl-c`, `alt-enter`, `pageup`, `?`).
@@ -156,6 +158,7 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::QuickSwitch, &["ctrl-k"]),
     (Action::Redraw, &["ctrl-l"]),
     (Action::Inspect, &["ctrl-o", "f3"]),
+    (Action::ThreadState, &["ctrl-t", "f2"]),
 ];
 
 /// Actions that belong to the composer; the others belong to the panes.

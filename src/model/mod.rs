@@ -5,5 +5,6 @@
 
 pub mod call;
 pub mod chat;
+pub mod thread_state;
 
 pub use chat::*;

@@ -10,6 +10,7 @@ mod messages;
 mod overlays;
 mod participants;
 pub mod status;
+mod thread_state;
 mod threads;
 
 use ratatui::Frame;
@@ -96,6 +97,7 @@ pub fn view(state: &AppState, theme: &Theme, frame: &mut Frame) {
         Overlay::Confirm(question) => overlays::draw_confirm(question, theme, frame, area),
         Overlay::Switcher(switcher) => overlays::draw_switcher(state, switcher, theme, frame, area),
         Overlay::Inspector(inspector) => inspector::draw(state, inspector, theme, frame, area),
+        Overlay::State(scroll) => thread_state::draw(state, *scroll, theme, frame, area),
         _ => {}
     }
     // Last, so that no overlay hides the recording notice.

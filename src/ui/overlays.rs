@@ -86,6 +86,10 @@ fn help_lines(state: &AppState, theme: &Theme, width: u16) -> Vec<Line<'static>>
         ),
         (key(Action::Redraw), "redraw the screen"),
         (
+            key(Action::ThreadState),
+            "this thread's state: participants, receipts, outbox, message",
+        ),
+        (
             key(Action::Inspect),
             "inspector: every request, answer, realtime frame, call event",
         ),

@@ -10,6 +10,7 @@ pub fn on_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
     let mut effects = Vec::new();
     match event {
         BackendEvent::Connected(connection) => state.connection = Some(connection),
+        BackendEvent::ThreadState(reading) => state.thread_state = Some(*reading),
         BackendEvent::Threads(mut threads) => {
             // A new listing knows topics; counts and badges already worked out stay.
             for t in &mut threads {

@@ -9,7 +9,7 @@ use crate::app::state::{AppState, CommandLine, Confirmation, Focus, Overlay};
 use crate::backend::Command;
 
 /// The commands, with their arguments, for completion and help.
-pub const COMMANDS: [(&str, &str); 24] = [
+pub const COMMANDS: [(&str, &str); 25] = [
     ("new", "<topic> [participant ...]  start a thread"),
     ("add", "<participant>  add someone to this thread"),
     ("remove", "<participant>  remove someone from this thread"),
@@ -45,6 +45,10 @@ pub const COMMANDS: [(&str, &str); 24] = [
     ("add-to-call", "<participant>  invite someone into the call"),
     ("record", "start or stop this app's recording of the call"),
     ("dismiss", "close the recording notice once it has stopped"),
+    (
+        "state",
+        "this thread as the service holds it: participants, receipts, outbox, the message",
+    ),
     (
         "inspect",
         "every request, answer, realtime frame and call event of the session",
@@ -301,6 +305,7 @@ fn execute(state: &mut AppState, input: &str) -> Vec<Effect> {
             Vec::new()
         }
         "retry" => retry_failed(state),
+        "state" => super::thread_state::open(state),
         "inspect" | "inspector" => {
             super::inspector::open(state);
             Vec::new()

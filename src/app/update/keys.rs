@@ -43,6 +43,7 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 super::inspector::open(state);
                 return Vec::new();
             }
+            Some(Action::ThreadState) => return super::thread_state::open(state),
             _ => {}
         }
     }
@@ -53,6 +54,7 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         Overlay::Search(line) => return inputs::on_search_key(state, line, key),
         Overlay::Switcher(switcher) => return switcher::on_key(state, switcher, key),
         Overlay::Inspector(inspector) => return super::inspector::on_key(state, inspector, key),
+        Overlay::State(scroll) => return super::thread_state::on_key(state, scroll, key),
         Overlay::None => {}
     }
     if state.focus == Focus::Composer {
@@ -118,6 +120,7 @@ fn on_pane_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::QuickSwitch => state.overlay = Overlay::Switcher(Default::default()),
         Action::Redraw => return vec![Effect::Redraw],
         Action::Inspect => super::inspector::open(state),
+        Action::ThreadState => return super::thread_state::open(state),
         Action::Open => {
             if state.focus == Focus::Threads
                 && let Some(id) = state.threads.get(state.thread_cursor).map(|t| t.id.clone())

@@ -14,6 +14,7 @@ mod seek;
 mod selection;
 pub mod switcher;
 mod thread_list;
+mod thread_state;
 
 pub use command_line::COMMANDS;
 
