@@ -358,6 +358,10 @@ fn frame_with_1000_threads(c: &mut Criterion) {
     update(&mut state, Msg::Backend(BackendEvent::Threads(threads)));
     state.thread_cursor = 500;
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("a test terminal");
+    assert!(
+        screen_text(&mut terminal, &state, &theme).contains("Thread 500 about"),
+        "the list shows its middle"
+    );
     let mut group = c.benchmark_group("console");
     group.bench_function("frame_200x60_with_1000_threads", |b| {
         b.iter(|| {
@@ -366,17 +370,79 @@ fn frame_with_1000_threads(c: &mut Criterion) {
         })
     });
     group.finish();
-    let cells: String = terminal
-        .backend()
-        .buffer()
+}
+
+/// One frame of the inspector at 120×40 with its ring full (4,096 exchanges, each with headers and a
+/// JSON body, a quarter of them failures), following the newest: reading the ring under its lock,
+/// filtering, laying out the visible rows and drawing. Leaves out the recording itself (done on the
+/// backend's tasks as answers arrive).
+fn inspector_frame_ring_full(c: &mut Criterion) {
+    use acs_interop::inspect::{Body, Entry, EntryKind, RING_ENTRIES, Tap};
+    let theme = Theme::default_dark();
+    let mut state = connected();
+    update(&mut state, Msg::Resize(120, 40));
+    let wire = Tap::new();
+    let body = format!(
+        "{{\"value\":[{}]}}",
+        vec!["{\"id\":\"1\",\"content\":{\"message\":\"hello\"}}"; 20].join(",")
+    );
+    for i in 0..RING_ENTRIES + 100 {
+        let mut e = Entry::new(
+            EntryKind::Http,
+            "GET",
+            &format!(
+                "https://res.communication.azure.com/chat/threads/19%3At{i}%40thread.v2/messages?api-version=2024-03-07"
+            ),
+        );
+        e.status = Some(if i % 4 == 0 { 429 } else { 200 });
+        e.latency_ms = Some(12);
+        e.request.headers = vec![
+            ("authorization".into(), "Bearer REDACTED".into()),
+            (
+                "x-ms-client-request-id".into(),
+                format!("a1a1a1a1-2222-4333-8444-{i:012}"),
+            ),
+        ];
+        e.response.body = Some(Body::keep("application/json", body.as_bytes()));
+        wire.record(e);
+    }
+    state.wire = wire;
+    update(
+        &mut state,
+        Msg::Key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::F(3),
+            crossterm::event::KeyModifiers::NONE,
+        )),
+    );
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("a test terminal");
+    assert!(
+        screen_text(&mut terminal, &state, &theme).contains("4096 kept"),
+        "the ring is full"
+    );
+    let mut group = c.benchmark_group("console");
+    group.bench_function("inspector_frame_120x40_ring_full", |b| {
+        b.iter(|| {
+            let frame = terminal.draw(|f| acs_interop::ui::view(&state, &theme, f));
+            frame.expect("a frame").buffer.content.len()
+        })
+    });
+    group.finish();
+}
+
+/// Draws one frame and gives its text, to check what a bench draws.
+fn screen_text(
+    terminal: &mut Terminal<TestBackend>,
+    state: &acs_interop::app::AppState,
+    theme: &Theme,
+) -> String {
+    let frame = terminal.draw(|f| acs_interop::ui::view(state, theme, f));
+    frame
+        .expect("a frame")
+        .buffer
         .content()
         .iter()
         .map(|cell| cell.symbol())
-        .collect();
-    assert!(
-        cells.contains("Thread 500 about"),
-        "the list shows its middle"
-    );
+        .collect()
 }
 
 criterion_group!(
@@ -384,6 +450,7 @@ criterion_group!(
     apply_received,
     frame,
     frame_with_1000_threads,
+    inspector_frame_ring_full,
     start_to_first_frame
 );
 criterion_main!(benches);

@@ -71,6 +71,33 @@ pub fn view(state: &AppState, theme: &Theme, frame: &mut Frame) {
         draw_too_small(state, theme, frame, area);
         return;
     }
+    // The inspector and the thread state cover the panes (not the recording notice): drawing the
+    // panes beneath would be wasted.
+    let below_top = match panes.top {
+        Some(top) => ratatui::layout::Rect {
+            y: area.y + top.height,
+            height: area.height.saturating_sub(top.height),
+            ..area
+        },
+        None => area,
+    };
+    let full_screen = match &state.overlay {
+        Overlay::Inspector(inspector) => {
+            inspector::draw(state, inspector, theme, frame, below_top);
+            true
+        }
+        Overlay::State(scroll) => {
+            thread_state::draw(state, *scroll, theme, frame, below_top);
+            true
+        }
+        _ => false,
+    };
+    if full_screen {
+        if let Some(top) = panes.top {
+            draw_top(state, theme, frame, top);
+        }
+        return;
+    }
     messages::draw(state, theme, frame, panes.messages);
     if let Some(rect) = panes.threads {
         frame.render_widget(ratatui::widgets::Clear, rect);
@@ -96,8 +123,6 @@ pub fn view(state: &AppState, theme: &Theme, frame: &mut Frame) {
         Overlay::Help(offset) => overlays::draw_help(state, *offset, theme, frame, area),
         Overlay::Confirm(question) => overlays::draw_confirm(question, theme, frame, area),
         Overlay::Switcher(switcher) => overlays::draw_switcher(state, switcher, theme, frame, area),
-        Overlay::Inspector(inspector) => inspector::draw(state, inspector, theme, frame, area),
-        Overlay::State(scroll) => thread_state::draw(state, *scroll, theme, frame, area),
         _ => {}
     }
     // Last, so that no overlay hides the recording notice.
