@@ -2,8 +2,11 @@
 //!
 //! - [`chat`]: threads, messages, participants, receipts, delivery states.
 //! - [`call`]: calls as the console shows them.
+//! - [`identity`]: whose identity the console uses, and raw ids shortened for display.
 
 pub mod call;
 pub mod chat;
+pub mod identity;
 
 pub use chat::*;
+pub use identity::{IdentityMode, short_id, tagged_short_id};
