@@ -27,7 +27,7 @@ use tokio::sync::{mpsc, watch};
 use crate::acs::chat::{ChatParticipant, UpdateChatMessageRequest};
 use crate::acs::identifier::CommunicationIdentifier;
 use crate::client::ChatClient;
-use crate::model::{Connection, RealtimeState, SafeText};
+use crate::model::{Connection, IdentityMode, RealtimeState, SafeText};
 use calls::{CallbackAuthority, CallbackSetup, Calls};
 use convert::failure;
 use outbox::{Outbox, Outgoing};
@@ -62,6 +62,10 @@ pub struct Ctx {
     pub calls: Calls,
     /// Deleted threads removed from the list.
     pub forgotten: forgotten::Forgotten,
+    /// Whose identity this is, and whether it may write (observing: nothing goes out as it).
+    mode: Mutex<IdentityMode>,
+    /// Per thread: the display name the identity has there (for someone else's identity).
+    names: Mutex<HashMap<String, String>>,
 }
 
 impl Ctx {
@@ -81,6 +85,61 @@ impl Ctx {
             .ok()
             .and_then(|c| c.get(thread_id).cloned().flatten())
     }
+
+    pub fn mode(&self) -> IdentityMode {
+        *self
+            .mode
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn set_mode(&self, mode: IdentityMode) {
+        *self
+            .mode
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = mode;
+    }
+
+    /// Notes the identity's display name among a thread's participants.
+    pub fn learn_my_name(&self, thread_id: &str, participants: &[ChatParticipant]) {
+        let mine = participants
+            .iter()
+            .find(|p| convert::raw_id_of(&p.communication_identifier).as_deref() == Some(&self.me))
+            .and_then(|p| p.display_name.clone())
+            .filter(|n| !n.trim().is_empty());
+        if let (Some(name), Ok(mut names)) = (mine, self.names.lock()) {
+            names.insert(thread_id.to_string(), name);
+        }
+    }
+
+    /// The display name to send with a message or a typing notification in `thread_id` (or in a new
+    /// thread, for `None`): the console's name for its own identity; for someone else's, the name they
+    /// have in the thread (asked for when not yet known), or any name they have elsewhere, or their
+    /// short id.
+    pub async fn my_name_in(&self, thread_id: Option<&str>) -> String {
+        if !self.mode().is_other() {
+            return self.my_name.clone();
+        }
+        let known = |thread_id: Option<&str>| {
+            let names = self.names.lock().ok()?;
+            match thread_id {
+                Some(t) => names.get(t).cloned(),
+                None => names.values().next().cloned(),
+            }
+        };
+        if let Some(name) = known(thread_id) {
+            return name;
+        }
+        if let Some(t) = thread_id
+            && let Ok(participants) = self.chat.list_participants(t).await
+        {
+            self.learn_my_name(t, &participants);
+            if let Some(name) = known(thread_id) {
+                return name;
+            }
+        }
+        known(None).unwrap_or_else(|| crate::model::short_id(&self.me).to_string())
+    }
 }
 
 /// Everything the backend needs to start.
@@ -91,6 +150,9 @@ pub struct BackendConfig {
     pub outbox_path: Option<PathBuf>,
     /// Where call events are received.
     pub callbacks: CallbackSetup,
+    /// Own identity, observing someone else's (no writes, receipts or typing until `Command::Act`),
+    /// or acting as it.
+    pub mode: IdentityMode,
 }
 
 /// Starts the backend: it connects (trying again with backoff until it can, saying why it cannot),
@@ -136,7 +198,7 @@ pub fn spawn(
             }
         };
         run(
-            session,
+            (session, config.mode),
             config.target,
             config.feed,
             config.callbacks,
@@ -149,7 +211,7 @@ pub fn spawn(
 }
 
 async fn run(
-    session: Session,
+    (session, mode): (Session, IdentityMode),
     target: Target,
     feed: ChangeFeed,
     callbacks: CallbackSetup,
@@ -182,6 +244,8 @@ async fn run(
         http: session.http.clone(),
         calls,
         forgotten,
+        mode: Mutex::new(mode),
+        names: Mutex::new(HashMap::new()),
     });
     ctx.emit(BackendEvent::Connected(Connection {
         endpoint_label: session.endpoint_label.clone(),
@@ -221,7 +285,10 @@ async fn run(
 
     initial_load(&ctx, &session, &target).await;
     let senders = Senders::default();
-    resume_outbox(&ctx, &senders).await;
+    // Observing sends nothing, not even what waited from an earlier run; acting sends it.
+    if !ctx.mode().is_observing() {
+        resume_outbox(&ctx, &senders);
+    }
 
     let mut open: Option<String> = None;
     // What the console asked for while the backend was still connecting.
@@ -282,7 +349,8 @@ async fn initial_load(ctx: &Arc<Ctx>, session: &Session, target: &Target) {
             return;
         }
     };
-    if session.embedded && threads.is_empty() {
+    // The welcome thread is a write: only for the console's own identity.
+    if session.embedded && threads.is_empty() && ctx.mode() == IdentityMode::Own {
         match welcome::create(session, target).await {
             Ok(_) => match sync::load_threads(ctx).await {
                 Ok(t) => threads = t,
@@ -294,7 +362,7 @@ async fn initial_load(ctx: &Arc<Ctx>, session: &Session, target: &Target) {
     sync::report_threads(ctx, threads).await;
 }
 
-async fn resume_outbox(ctx: &Arc<Ctx>, senders: &Senders) {
+fn resume_outbox(ctx: &Arc<Ctx>, senders: &Senders) {
     match ctx.outbox.all() {
         Ok(waiting) => {
             for m in waiting {
@@ -317,7 +385,18 @@ fn participant_for(raw: &str) -> ChatParticipant {
 /// Runs a command; network work is spawned so the loop keeps serving realtime news.
 fn handle(ctx: &Arc<Ctx>, senders: &Senders, command: Command) {
     let ctx = ctx.clone();
+    if ctx.mode().is_observing() && (command.writes() || command.announces()) {
+        refuse_while_observing(ctx, command);
+        return;
+    }
     match command {
+        Command::Act => {
+            if ctx.mode().is_observing() {
+                tracing::info!(user = %ctx.me, "acting as the observed identity from now on");
+                ctx.set_mode(IdentityMode::Acting);
+                resume_outbox(&ctx, senders);
+            }
+        }
         Command::SendMessage {
             thread_id,
             client_id,
@@ -353,6 +432,28 @@ fn handle(ctx: &Arc<Ctx>, senders: &Senders, command: Command) {
             tokio::spawn(async move { act(&ctx, command).await });
         }
     }
+}
+
+/// Observing leaves no trace: receipts and typing are dropped, and a write (which the console asks
+/// about before sending) is refused with the reason.
+fn refuse_while_observing(ctx: Arc<Ctx>, command: Command) {
+    if command.announces() {
+        tracing::debug!(?command, "not sent while observing");
+        return;
+    }
+    tracing::warn!(?command, "a write refused while observing");
+    tokio::spawn(async move {
+        ctx.emit(BackendEvent::Failure {
+            what: SafeText::new(&format!(
+                "Nothing was sent: this console is observing {}.",
+                crate::model::short_id(&ctx.me)
+            )),
+            fix: SafeText::new(
+                "Confirm the write in the console to act as them, or start with --act.",
+            ),
+        })
+        .await
+    });
 }
 
 async fn act(ctx: &Arc<Ctx>, command: Command) {
@@ -394,7 +495,7 @@ async fn act(ctx: &Arc<Ctx>, command: Command) {
             participants,
         } => {
             let mut list = vec![ChatParticipant {
-                display_name: Some(ctx.my_name.clone()),
+                display_name: Some(ctx.my_name_in(None).await),
                 ..participant_for(&ctx.me)
             }];
             for p in &participants {
@@ -473,11 +574,8 @@ async fn act(ctx: &Arc<Ctx>, command: Command) {
             Err(e) => Err(("delete the thread", e)),
         },
         Command::Typing { thread_id } => {
-            if let Err(e) = ctx
-                .chat
-                .send_typing(&thread_id, Some(ctx.my_name.clone()))
-                .await
-            {
+            let name = ctx.my_name_in(Some(&thread_id)).await;
+            if let Err(e) = ctx.chat.send_typing(&thread_id, Some(name)).await {
                 tracing::debug!(error = %e, "typing notification failed");
             }
             Ok(())
@@ -544,6 +642,7 @@ async fn act(ctx: &Arc<Ctx>, command: Command) {
         Command::OpenThread { .. }
         | Command::SendMessage { .. }
         | Command::RetrySend { .. }
+        | Command::Act
         | Command::Shutdown => Ok(()),
     };
     if let Err((action, e)) = result {

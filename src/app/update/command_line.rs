@@ -9,7 +9,7 @@ use crate::app::state::{AppState, CommandLine, Confirmation, Focus, Overlay};
 use crate::backend::Command;
 
 /// The commands, with their arguments, for completion and help.
-pub const COMMANDS: [(&str, &str); 22] = [
+pub const COMMANDS: [(&str, &str); 23] = [
     ("new", "<topic> [participant ...]  start a thread"),
     ("add", "<participant>  add someone to this thread"),
     ("remove", "<participant>  remove someone from this thread"),
@@ -45,6 +45,10 @@ pub const COMMANDS: [(&str, &str); 22] = [
     ("add-to-call", "<participant>  invite someone into the call"),
     ("record", "start or stop this app's recording of the call"),
     ("dismiss", "close the recording notice once it has stopped"),
+    (
+        "whoami",
+        "your raw id, the endpoint, and whether you observe or act as someone",
+    ),
     ("help", "show the keys and commands"),
     ("quit", "leave"),
 ];
@@ -185,6 +189,10 @@ fn execute(state: &mut AppState, input: &str) -> Vec<Effect> {
         "q" | "quit" => vec![Effect::Quit],
         "help" | "h" => {
             state.overlay = Overlay::Help(0);
+            Vec::new()
+        }
+        "whoami" => {
+            state.overlay = Overlay::WhoAmI;
             Vec::new()
         }
         "new" => {
