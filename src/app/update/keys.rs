@@ -241,7 +241,7 @@ fn on_confirm_key(state: &mut AppState, question: Confirmation, key: KeyEvent) -
         KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
             state.overlay = Overlay::None;
             if matches!(question, Confirmation::ActAs { .. }) {
-                super::notify(state, "Nothing was sent: still observing.");
+                super::notify(state, "Not sent (observing).");
             }
             Vec::new()
         }
