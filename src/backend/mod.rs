@@ -7,6 +7,7 @@ pub mod calls;
 mod connect;
 mod convert;
 mod forgotten;
+mod observe;
 pub mod outbox;
 pub mod protocol;
 mod realtime;
@@ -84,61 +85,6 @@ impl Ctx {
             .lock()
             .ok()
             .and_then(|c| c.get(thread_id).cloned().flatten())
-    }
-
-    pub fn mode(&self) -> IdentityMode {
-        *self
-            .mode
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn set_mode(&self, mode: IdentityMode) {
-        *self
-            .mode
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = mode;
-    }
-
-    /// Notes the identity's display name among a thread's participants.
-    pub fn learn_my_name(&self, thread_id: &str, participants: &[ChatParticipant]) {
-        let mine = participants
-            .iter()
-            .find(|p| convert::raw_id_of(&p.communication_identifier).as_deref() == Some(&self.me))
-            .and_then(|p| p.display_name.clone())
-            .filter(|n| !n.trim().is_empty());
-        if let (Some(name), Ok(mut names)) = (mine, self.names.lock()) {
-            names.insert(thread_id.to_string(), name);
-        }
-    }
-
-    /// The display name to send with a message or a typing notification in `thread_id` (or in a new
-    /// thread, for `None`): the console's name for its own identity; for someone else's, the name they
-    /// have in the thread (asked for when not yet known), or any name they have elsewhere, or their
-    /// short id.
-    pub async fn my_name_in(&self, thread_id: Option<&str>) -> String {
-        if !self.mode().is_other() {
-            return self.my_name.clone();
-        }
-        let known = |thread_id: Option<&str>| {
-            let names = self.names.lock().ok()?;
-            match thread_id {
-                Some(t) => names.get(t).cloned(),
-                None => names.values().next().cloned(),
-            }
-        };
-        if let Some(name) = known(thread_id) {
-            return name;
-        }
-        if let Some(t) = thread_id
-            && let Ok(participants) = self.chat.list_participants(t).await
-        {
-            self.learn_my_name(t, &participants);
-            if let Some(name) = known(thread_id) {
-                return name;
-            }
-        }
-        known(None).unwrap_or_else(|| crate::model::short_id(&self.me).to_string())
     }
 }
 
@@ -386,7 +332,7 @@ fn participant_for(raw: &str) -> ChatParticipant {
 fn handle(ctx: &Arc<Ctx>, senders: &Senders, command: Command) {
     let ctx = ctx.clone();
     if ctx.mode().is_observing() && (command.writes() || command.announces()) {
-        refuse_while_observing(ctx, command);
+        observe::refuse(ctx, command);
         return;
     }
     match command {
@@ -432,28 +378,6 @@ fn handle(ctx: &Arc<Ctx>, senders: &Senders, command: Command) {
             tokio::spawn(async move { act(&ctx, command).await });
         }
     }
-}
-
-/// Observing leaves no trace: receipts and typing are dropped, and a write (which the console asks
-/// about before sending) is refused with the reason.
-fn refuse_while_observing(ctx: Arc<Ctx>, command: Command) {
-    if command.announces() {
-        tracing::debug!(?command, "not sent while observing");
-        return;
-    }
-    tracing::warn!(?command, "a write refused while observing");
-    tokio::spawn(async move {
-        ctx.emit(BackendEvent::Failure {
-            what: SafeText::new(&format!(
-                "Nothing was sent: this console is observing {}.",
-                crate::model::short_id(&ctx.me)
-            )),
-            fix: SafeText::new(
-                "Confirm the write in the console to act as them, or start with --act.",
-            ),
-        })
-        .await
-    });
 }
 
 async fn act(ctx: &Arc<Ctx>, command: Command) {
