@@ -248,3 +248,17 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
         Exit::Quit | Exit::Stopped | Exit::InputClosed => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::outbox_file;
+
+    #[test]
+    fn each_other_identity_has_its_own_outbox() {
+        assert_eq!(outbox_file(None), "outbox.sqlite3");
+        let bob = outbox_file(Some("8:acs:res_0000-bob"));
+        assert_eq!(bob, "outbox-8_acs_res_0000-bob.sqlite3");
+        assert_ne!(bob, outbox_file(Some("8:acs:res_0000-ann")));
+        assert!(!outbox_file(Some("../../etc/x")).contains('/'));
+    }
+}
