@@ -188,6 +188,7 @@ fn bench_recording_to_banner(c: &mut Criterion) {
                 callbacks: CallbackSetup::Local {
                     listen: ([127, 0, 0, 1], 0).into(),
                 },
+                mode: Default::default(),
             },
             command_rx,
             event_tx,

@@ -270,6 +270,7 @@ async fn start_console(data: &Path, loaded: bool) -> Duration {
         callbacks: acs_interop::backend::calls::CallbackSetup::Local {
             listen: ([127, 0, 0, 1], 0).into(),
         },
+        mode: Default::default(),
     };
     let backend = acs_interop::backend::spawn(config, command_rx, event_tx);
     let mut state = AppState::new(Keymap::default());

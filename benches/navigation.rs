@@ -215,6 +215,7 @@ async fn start() -> (Emulator, Console, String) {
             callbacks: acs_interop::backend::calls::CallbackSetup::Local {
                 listen: ([127, 0, 0, 1], 0).into(),
             },
+            mode: Default::default(),
         },
         command_rx,
         event_tx,

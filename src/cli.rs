@@ -241,9 +241,15 @@ pub struct ConsoleArgs {
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
 
-    /// Look at threads as this existing identity (8:acs:...) instead of the console's own.
+    /// Look at threads as this existing identity (8:acs:...) instead of the console's own, without
+    /// leaving a trace: no read receipts or typing notifications, and every write asks first.
     #[arg(long, value_name = "RAW_ID")]
     pub user_id: Option<String>,
+
+    /// With --user-id (or a profile's user_id): act as that user from the start (messages, read
+    /// receipts and typing go out as them) instead of observing.
+    #[arg(long)]
+    pub act: bool,
 
     /// Trust this PEM certificate too (the emulator's emulator-ca.pem with --tls).
     #[arg(long, value_name = "PATH")]

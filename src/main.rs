@@ -158,8 +158,15 @@ async fn run_console(
             user_id: args.user_id.clone().or(profile.user_id),
             ca_cert: args.ca_cert.clone().or(profile.ca_cert),
         },
-        (None, None) => Endpoint::Embedded,
+        (None, None) => Endpoint::Embedded {
+            user_id: args.user_id.clone(),
+        },
     };
+    if args.act && endpoint.user_id().is_none() {
+        anyhow::bail!(
+            "--act needs --user-id RAW_ID (or a profile with user_id): it acts as that user instead of observing them"
+        );
+    }
     let display_name = args
         .name
         .clone()
@@ -178,6 +185,7 @@ async fn run_console(
         display_name,
         utc_offset_s,
         har: args.har.clone(),
+        act: args.act,
     })
     .await
 }

@@ -260,6 +260,7 @@ async fn without_a_push_channel_the_backend_polls_and_says_so() {
             callbacks: CallbackSetup::Local {
                 listen: ([127, 0, 0, 1], 0).into(),
             },
+            mode: Default::default(),
         },
         command_rx,
         event_tx,

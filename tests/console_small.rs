@@ -57,7 +57,7 @@ fn help_scrolls_at_80_by_24_to_its_last_line() {
     update(&mut state, key(KeyCode::End));
     let shown = screen(&state);
     assert!(
-        shown.contains(":quit") && shown.contains(":delete-thread"),
+        shown.contains(":quit") && shown.contains(":inspect"),
         "{shown}"
     );
     insta::assert_snapshot!(shown);

@@ -62,18 +62,22 @@ impl CallView {
         }
     }
 
-    /// The name to show for someone in the call.
-    pub fn name_of<'a>(&'a self, member: &'a CallMember, me: Option<&str>) -> &'a str {
+    /// The name to show for someone in the call (their short id when the call gave no name).
+    pub fn name_of<'a>(
+        &'a self,
+        member: &'a CallMember,
+        me: Option<&str>,
+    ) -> std::borrow::Cow<'a, str> {
         if Some(member.raw_id.as_str()) == me {
-            return "you";
+            return "you".into();
         }
         if !member.name.is_empty() {
-            return member.name.as_str();
+            return member.name.as_str().into();
         }
         if member.raw_id == self.target.raw_id && !self.target.name.is_empty() {
-            return self.target.name.as_str();
+            return self.target.name.as_str().into();
         }
-        member.raw_id.as_str()
+        crate::model::short_id(&member.raw_id).to_string().into()
     }
 }
 

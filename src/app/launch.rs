@@ -17,17 +17,30 @@ use crate::backend::session::Target;
 use crate::backend::{BackendConfig, ChangeFeed};
 use crate::config::{ColorDepth, Keymap, Settings, Theme};
 use crate::emulator::{Emulator, EmulatorConfig, Storage};
+use crate::model::IdentityMode;
 
 /// Where the console connects.
 #[derive(Debug, Clone)]
 pub enum Endpoint {
-    /// Its own emulator, in-process on a free loopback port.
-    Embedded,
+    /// Its own emulator, in-process on a free loopback port; as its remembered identity, or as
+    /// `user_id`, one of that emulator's.
+    Embedded { user_id: Option<String> },
     Service {
         connection: ConnectionString,
         user_id: Option<String>,
         ca_cert: Option<PathBuf>,
     },
+}
+
+impl Endpoint {
+    /// Someone else's identity to use instead of the console's own (`--user-id`, or a profile's).
+    pub fn user_id(&self) -> Option<&str> {
+        match self {
+            Endpoint::Embedded { user_id } | Endpoint::Service { user_id, .. } => {
+                user_id.as_deref()
+            }
+        }
+    }
 }
 
 /// Where Call Automation posts call events for this console.
@@ -81,6 +94,29 @@ pub struct LaunchOptions {
     pub utc_offset_s: i32,
     /// Write the session's exchanges to this HAR file when it ends.
     pub har: Option<PathBuf>,
+    /// With a `user_id`: act as that user from the start instead of observing (`--act`).
+    pub act: bool,
+}
+
+/// The outbox of the console's own identity, or one per other identity: a message that waits as one
+/// identity never goes out as another.
+fn outbox_file(user_id: Option<&str>) -> String {
+    match user_id {
+        None => "outbox.sqlite3".to_string(),
+        Some(id) => {
+            let safe: String = id
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            format!("outbox-{safe}.sqlite3")
+        }
+    }
 }
 
 async fn stop_signal() {
@@ -122,7 +158,7 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let (emulator, target, feed, callbacks) = match &options.endpoint {
-        Endpoint::Embedded => {
+        Endpoint::Embedded { user_id } => {
             let storage = match &options.data_dir {
                 // Apart from the standalone emulator's folder: two processes must not share one store.
                 Some(d) => Storage::Directory(d.join("console").join("emulator")),
@@ -138,7 +174,7 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
             let target = Target {
                 connection: emulator.connection_string().clone(),
                 ca_cert: None,
-                user_id: None,
+                user_id: user_id.clone(),
                 embedded: true,
                 state_dir: console_dir.clone(),
                 display_name: options.display_name.clone(),
@@ -173,14 +209,17 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
         }
     };
 
+    let user_id = options.endpoint.user_id();
+    let mode = IdentityMode::at_start(user_id.is_some(), options.act);
     let (command_tx, command_rx) = mpsc::channel(256);
     let (event_tx, event_rx) = mpsc::channel(4096);
     let backend = crate::backend::spawn(
         BackendConfig {
             target,
             feed,
-            outbox_path: console_dir.as_ref().map(|d| d.join("outbox.sqlite3")),
+            outbox_path: console_dir.as_ref().map(|d| d.join(outbox_file(user_id))),
             callbacks,
+            mode,
         },
         command_rx,
         event_tx,
@@ -192,6 +231,7 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
     state.bell_on_recording = options.settings.bell_on_recording;
     state.bell_on_message = options.settings.bell_on_message;
     state.wire = wire.clone();
+    state.identity_mode = mode;
 
     let exit = {
         let guard = TerminalGuard::enter().context("cannot set up the terminal")?;
@@ -222,5 +262,19 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
     }
     match exit.context("the terminal failed")? {
         Exit::Quit | Exit::Stopped | Exit::InputClosed => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::outbox_file;
+
+    #[test]
+    fn each_other_identity_has_its_own_outbox() {
+        assert_eq!(outbox_file(None), "outbox.sqlite3");
+        let bob = outbox_file(Some("8:acs:res_0000-bob"));
+        assert_eq!(bob, "outbox-8_acs_res_0000-bob.sqlite3");
+        assert_ne!(bob, outbox_file(Some("8:acs:res_0000-ann")));
+        assert!(!outbox_file(Some("../../etc/x")).contains('/'));
     }
 }

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::config::Keymap;
 use crate::model::{
-    Connection, Message, Participant, PendingSend, RealtimeState, SafeText, ThreadSummary,
+    Connection, IdentityMode, Message, Participant, PendingSend, RealtimeState, SafeText,
+    ThreadSummary,
 };
 
 /// Which pane has the keyboard.
@@ -34,6 +35,8 @@ pub enum Overlay {
     Inspector(super::inspector::Inspector),
     /// The open thread's state (`:state`), scrolled down by this many lines.
     State(u16),
+    /// `:whoami`: the identity, the endpoint and the mode.
+    WhoAmI,
 }
 
 /// The thread switcher: what was typed, and which match is highlighted.
@@ -62,6 +65,27 @@ pub enum Confirmation {
         topic: SafeText,
         teams_users: usize,
     },
+    /// A write asked for while observing someone else's identity: do it as them, and act as them
+    /// from now on?
+    ActAs {
+        /// What would be done: "Send", "Save the edit", "Change the topic", ...
+        what: String,
+        /// The identity, shortened with its kind (`8:acs:…1a2b3c4d`), and its name in the open thread.
+        who: SafeText,
+        name: SafeText,
+        write: HeldWrite,
+    },
+}
+
+/// A write held while the user says whether to act as the observed identity.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HeldWrite {
+    /// What the composer holds: a new message, or the edit of one.
+    Composer,
+    /// The open thread's failed messages, to send again.
+    Retry,
+    /// Commands that change nothing here until they are sent.
+    Commands(Vec<crate::backend::Command>),
 }
 
 /// An error the user should see: what happened and what to do.
@@ -239,6 +263,8 @@ pub struct AppState {
     pub notice_until_ms: i64,
     /// Emulator only: the Teams user (object id, name) the composer speaks as, for demos of both sides.
     pub speaking_as: Option<(String, SafeText)>,
+    /// Whose identity this is, and whether the console may leave a trace as it.
+    pub identity_mode: IdentityMode,
     /// The call, while it lasts and for a while after.
     pub call: Option<super::call::CallView>,
     /// The recording and transcription notice.
@@ -276,6 +302,7 @@ impl AppState {
             sends: 0,
             notice_until_ms: 0,
             speaking_as: None,
+            identity_mode: IdentityMode::Own,
             call: None,
             compliance: Default::default(),
             bell_on_recording: true,
@@ -287,6 +314,24 @@ impl AppState {
 
     pub fn me(&self) -> Option<&str> {
         self.connection.as_ref().map(|c| c.me.as_str())
+    }
+
+    /// The name the console's identity goes by in `thread_id`: the console's own name, or, for someone
+    /// else's identity, their display name among the thread's participants (their short id when the
+    /// thread gives none).
+    pub fn my_name_in(&self, thread_id: &str) -> SafeText {
+        let Some(connection) = &self.connection else {
+            return SafeText::default();
+        };
+        if !self.identity_mode.is_other() {
+            return connection.my_name.clone();
+        }
+        self.views
+            .get(thread_id)
+            .and_then(|v| v.participants.iter().find(|p| p.raw_id == connection.me))
+            .map(|p| p.name.clone())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| crate::model::short_id(&connection.me))
     }
 
     pub fn open_view(&self) -> Option<&ThreadView> {

@@ -7,6 +7,7 @@ pub mod calls;
 mod connect;
 mod convert;
 mod forgotten;
+mod observe;
 pub mod outbox;
 pub mod protocol;
 mod realtime;
@@ -28,7 +29,7 @@ use tokio::sync::{mpsc, watch};
 use crate::acs::chat::{ChatParticipant, UpdateChatMessageRequest};
 use crate::acs::identifier::CommunicationIdentifier;
 use crate::client::ChatClient;
-use crate::model::{Connection, RealtimeState, SafeText};
+use crate::model::{Connection, IdentityMode, RealtimeState, SafeText};
 use calls::{CallbackAuthority, CallbackSetup, Calls};
 use convert::failure;
 use outbox::{Outbox, Outgoing};
@@ -63,6 +64,10 @@ pub struct Ctx {
     pub calls: Calls,
     /// Deleted threads removed from the list.
     pub forgotten: forgotten::Forgotten,
+    /// Whose identity this is, and whether it may write (observing: nothing goes out as it).
+    mode: Mutex<IdentityMode>,
+    /// Per thread: the display name the identity has there (for someone else's identity).
+    names: Mutex<HashMap<String, String>>,
 }
 
 impl Ctx {
@@ -92,6 +97,9 @@ pub struct BackendConfig {
     pub outbox_path: Option<PathBuf>,
     /// Where call events are received.
     pub callbacks: CallbackSetup,
+    /// Own identity, observing someone else's (no writes, receipts or typing until `Command::Act`),
+    /// or acting as it.
+    pub mode: IdentityMode,
 }
 
 /// Starts the backend: it connects (trying again with backoff until it can, saying why it cannot),
@@ -137,7 +145,7 @@ pub fn spawn(
             }
         };
         run(
-            session,
+            (session, config.mode),
             config.target,
             config.feed,
             config.callbacks,
@@ -150,7 +158,7 @@ pub fn spawn(
 }
 
 async fn run(
-    session: Session,
+    (session, mode): (Session, IdentityMode),
     target: Target,
     feed: ChangeFeed,
     callbacks: CallbackSetup,
@@ -183,6 +191,8 @@ async fn run(
         http: session.http.clone(),
         calls,
         forgotten,
+        mode: Mutex::new(mode),
+        names: Mutex::new(HashMap::new()),
     });
     ctx.emit(BackendEvent::Connected(Connection {
         endpoint_label: session.endpoint_label.clone(),
@@ -223,7 +233,10 @@ async fn run(
 
     initial_load(&ctx, &session, &target).await;
     let senders = Senders::default();
-    resume_outbox(&ctx, &senders).await;
+    // Observing sends nothing, not even what waited from an earlier run; acting sends it.
+    if !ctx.mode().is_observing() {
+        resume_outbox(&ctx, &senders);
+    }
 
     let mut open: Option<String> = None;
     // What the console asked for while the backend was still connecting.
@@ -284,7 +297,8 @@ async fn initial_load(ctx: &Arc<Ctx>, session: &Session, target: &Target) {
             return;
         }
     };
-    if session.embedded && threads.is_empty() {
+    // The welcome thread is a write: only for the console's own identity.
+    if session.embedded && threads.is_empty() && ctx.mode() == IdentityMode::Own {
         match welcome::create(session, target).await {
             Ok(_) => match sync::load_threads(ctx).await {
                 Ok(t) => threads = t,
@@ -296,7 +310,7 @@ async fn initial_load(ctx: &Arc<Ctx>, session: &Session, target: &Target) {
     sync::report_threads(ctx, threads).await;
 }
 
-async fn resume_outbox(ctx: &Arc<Ctx>, senders: &Senders) {
+fn resume_outbox(ctx: &Arc<Ctx>, senders: &Senders) {
     match ctx.outbox.all() {
         Ok(waiting) => {
             for m in waiting {
@@ -319,7 +333,18 @@ fn participant_for(raw: &str) -> ChatParticipant {
 /// Runs a command; network work is spawned so the loop keeps serving realtime news.
 fn handle(ctx: &Arc<Ctx>, senders: &Senders, command: Command) {
     let ctx = ctx.clone();
+    if ctx.mode().is_observing() && (command.writes() || command.announces()) {
+        observe::refuse(ctx, command);
+        return;
+    }
     match command {
+        Command::Act => {
+            if ctx.mode().is_observing() {
+                tracing::info!(user = %ctx.me, "acting as the observed identity from now on");
+                ctx.set_mode(IdentityMode::Acting);
+                resume_outbox(&ctx, senders);
+            }
+        }
         Command::SendMessage {
             thread_id,
             client_id,
@@ -396,7 +421,7 @@ async fn act(ctx: &Arc<Ctx>, command: Command) {
             participants,
         } => {
             let mut list = vec![ChatParticipant {
-                display_name: Some(ctx.my_name.clone()),
+                display_name: Some(ctx.my_name_in(None).await),
                 ..participant_for(&ctx.me)
             }];
             for p in &participants {
@@ -475,11 +500,8 @@ async fn act(ctx: &Arc<Ctx>, command: Command) {
             Err(e) => Err(("delete the thread", e)),
         },
         Command::Typing { thread_id } => {
-            if let Err(e) = ctx
-                .chat
-                .send_typing(&thread_id, Some(ctx.my_name.clone()))
-                .await
-            {
+            let name = ctx.my_name_in(Some(&thread_id)).await;
+            if let Err(e) = ctx.chat.send_typing(&thread_id, Some(name)).await {
                 tracing::debug!(error = %e, "typing notification failed");
             }
             Ok(())
@@ -557,6 +579,7 @@ async fn act(ctx: &Arc<Ctx>, command: Command) {
         Command::OpenThread { .. }
         | Command::SendMessage { .. }
         | Command::RetrySend { .. }
+        | Command::Act
         | Command::Shutdown => Ok(()),
     };
     if let Err((action, e)) = result {

@@ -119,6 +119,9 @@ pub enum Command {
     },
     /// Start the application's recording of the call, or stop it.
     RecordCall,
+    /// Stop observing someone else's identity and act as it from now on: writes, read receipts and
+    /// typing notifications go out as that user.
+    Act,
     Shutdown,
 }
 
@@ -189,4 +192,49 @@ pub enum BackendEvent {
     Call(CallNews),
     /// A thread as the service holds it (`:state`).
     ThreadState(Box<crate::model::thread_state::ThreadState>),
+}
+
+impl Command {
+    /// Whether the command changes what others see, as the console's identity: a message, a thread, a
+    /// participant, a call. Observing, none of these goes out without a yes.
+    pub fn writes(&self) -> bool {
+        match self {
+            Command::SendMessage { .. }
+            | Command::RetrySend { .. }
+            | Command::EditMessage { .. }
+            | Command::DeleteMessage { .. }
+            | Command::CreateThread { .. }
+            | Command::AddParticipant { .. }
+            | Command::RemoveParticipant { .. }
+            | Command::UpdateTopic { .. }
+            | Command::DeleteThread { .. }
+            | Command::PlaceCall { .. }
+            | Command::HangUp
+            | Command::MuteInCall { .. }
+            | Command::AddToCall { .. }
+            | Command::RecordCall => true,
+            // Reading, local bookkeeping, the emulator's Teams side (not the console's identity), and
+            // the presence signals `announces` covers.
+            Command::OpenThread { .. }
+            | Command::LoadOlder { .. }
+            | Command::SeekOlder { .. }
+            | Command::ForgetThread { .. }
+            | Command::Typing { .. }
+            | Command::MarkRead { .. }
+            | Command::SpeakAs { .. }
+            | Command::SendAsTeams { .. }
+            | Command::TypeAsTeams { .. }
+            | Command::SaveAttachments { .. }
+            | Command::InspectThread { .. }
+            | Command::ExportHar { .. }
+            | Command::Act
+            | Command::Shutdown => false,
+        }
+    }
+
+    /// Whether the command tells others what the console's identity is doing: a read receipt or a
+    /// typing notification. Observing, these are never sent.
+    pub fn announces(&self) -> bool {
+        matches!(self, Command::Typing { .. } | Command::MarkRead { .. })
+    }
 }

@@ -104,7 +104,7 @@ pub async fn deliver(ctx: &Ctx, client_id: &str) {
         }
         let request = SendChatMessageRequest {
             content: m.content.clone(),
-            sender_display_name: Some(ctx.my_name.clone()),
+            sender_display_name: Some(ctx.my_name_in(Some(&m.thread_id)).await),
             message_type: Some(ChatMessageType::Text),
             metadata: Some([(CLIENT_ID_KEY.to_string(), m.client_id.clone())].into()),
         };

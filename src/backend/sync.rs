@@ -18,6 +18,7 @@ const SUMMARIES_AT_ONCE: usize = 4;
 /// Unread messages and a Teams badge for one thread: messages from others after my receipt.
 async fn summarise(ctx: &Ctx, summary: &mut ThreadSummary) -> Result<(), ClientError> {
     let participants = ctx.chat.list_participants(&summary.id).await?;
+    ctx.learn_my_name(&summary.id, &participants);
     summary.has_teams_users = participants
         .iter()
         .filter_map(convert::participant)
@@ -189,6 +190,7 @@ pub async fn refresh_newest(ctx: &Arc<Ctx>, thread_id: &str) {
 pub async fn refresh_participants(ctx: &Arc<Ctx>, thread_id: &str) {
     match ctx.chat.list_participants(thread_id).await {
         Ok(list) => {
+            ctx.learn_my_name(thread_id, &list);
             ctx.emit(BackendEvent::Participants {
                 thread_id: thread_id.to_string(),
                 participants: list.iter().filter_map(convert::participant).collect(),

@@ -12,7 +12,7 @@
 //!
 //! [profiles.prod]
 //! connection_string = "endpoint=https://<resource>.communication.azure.com/;accesskey=..."
-//! user_id = "8:acs:..."       # optional: look at threads as this existing identity
+//! user_id = "8:acs:..."       # optional: observe threads as this existing identity (--act to act)
 //! ca_cert = "/path/to/ca.pem" # optional
 //! ```
 

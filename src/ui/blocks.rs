@@ -173,7 +173,10 @@ pub fn message_block(
         .map(PersonKind::of)
         .unwrap_or(PersonKind::Other);
     let sender = if message.sender_name.is_empty() {
-        SafeText::new(message.sender.as_deref().unwrap_or("unknown"))
+        match message.sender.as_deref() {
+            Some(raw) => crate::model::short_id(raw),
+            None => SafeText::new("unknown"),
+        }
     } else {
         message.sender_name.clone()
     };

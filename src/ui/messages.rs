@@ -105,11 +105,10 @@ fn visible_lines(
     let mut rev: Vec<Line<'static>> = Vec::with_capacity(height);
     let mut skip = view.scroll.lines_up;
     if view.scroll.anchor.is_none() {
-        let my_name = state
-            .connection
-            .as_ref()
-            .map(|c| c.my_name.clone())
-            .unwrap_or_else(|| SafeText::new("me"));
+        let my_name = match (&state.connection, state.open_thread.as_deref()) {
+            (Some(_), Some(thread_id)) => state.my_name_in(thread_id),
+            _ => SafeText::new("me"),
+        };
         for pending in view.pending.iter().rev() {
             for line in pending_block(pending, &my_name, &ctx).iter().rev() {
                 rev.push(to_line(line, theme, false));

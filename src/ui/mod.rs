@@ -123,6 +123,7 @@ pub fn view(state: &AppState, theme: &Theme, frame: &mut Frame) {
         Overlay::Help(offset) => overlays::draw_help(state, *offset, theme, frame, area),
         Overlay::Confirm(question) => overlays::draw_confirm(question, theme, frame, area),
         Overlay::Switcher(switcher) => overlays::draw_switcher(state, switcher, theme, frame, area),
+        Overlay::WhoAmI => overlays::draw_whoami(state, theme, frame, area),
         _ => {}
     }
     // Last, so that no overlay hides the recording notice.

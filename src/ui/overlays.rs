@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use crate::app::state::{AppState, Confirmation, Switcher};
 use crate::app::update::COMMANDS;
 use crate::config::{Action, Theme};
+use crate::model::IdentityMode;
 use crate::text::{display_width, truncate_to_width};
 
 /// The frame every overlay is drawn in: a focused border with a title.
@@ -252,13 +253,30 @@ pub fn draw_confirm(question: &Confirmation, theme: &Theme, frame: &mut Frame, a
             };
             format!("Delete the thread \u{201c}{topic}\u{201d} for everyone?{teams}")
         }
+        Confirmation::ActAs {
+            what, who, name, ..
+        } => {
+            let whom = if name.is_empty() {
+                who.to_string()
+            } else {
+                format!("{name} {who}")
+            };
+            format!(
+                "{what} as {whom} (observing)? Yes acts as them for the rest of this run: read \
+                 receipts and typing go out as them too."
+            )
+        }
     };
+    // Tall enough for the question wrapped, a blank line and the keys.
+    let height = u16::try_from(wrap_text(&text, 58).len() + 4)
+        .unwrap_or(u16::MAX)
+        .max(7);
     let lines = vec![
         Line::raw(text),
         Line::default(),
         Line::styled("y: yes   n or Esc: no", theme.hint),
     ];
-    let rect = centered(area, 60, 7);
+    let rect = centered(area, 60, height);
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
@@ -270,6 +288,82 @@ pub fn draw_confirm(question: &Confirmation, theme: &Theme, frame: &mut Frame, a
             )
             .style(theme.base)
             .wrap(Wrap { trim: true }),
+        rect,
+    );
+}
+
+/// `:whoami`: the identity in full, its name here, the endpoint (never the key) and the mode.
+pub fn draw_whoami(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let width = 74.min(area.width);
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let (id, endpoint) = match &state.connection {
+        Some(c) => (c.me.clone(), c.endpoint_label.clone()),
+        None => ("not connected yet".to_string(), "…".to_string()),
+    };
+    let name = state
+        .open_thread
+        .as_deref()
+        .map(|t| state.my_name_in(t))
+        .unwrap_or_else(|| {
+            state
+                .connection
+                .as_ref()
+                .map(|c| c.my_name.clone())
+                .unwrap_or_default()
+        });
+    let mode = match state.identity_mode {
+        IdentityMode::Own => "own identity: reads and writes as itself",
+        IdentityMode::Observing => {
+            "observing: no read receipts or typing are sent; a write asks first, and yes acts as them"
+        }
+        IdentityMode::Acting => "acting as them: messages, read receipts and typing go out as them",
+    };
+    let mut lines = Vec::new();
+    let head_w = 11;
+    for (head, value) in [
+        ("Identity", crate::model::SafeText::new(&id).to_string()),
+        ("Name", name.to_string()),
+        ("Endpoint", endpoint),
+        ("Mode", mode.to_string()),
+    ] {
+        // Long ids have no spaces: cut them at the width, not at a word.
+        let room = inner.saturating_sub(head_w).max(1);
+        let chunks: Vec<String> = if value.contains(' ') {
+            wrap_text(&value, room)
+        } else {
+            value
+                .chars()
+                .collect::<Vec<_>>()
+                .chunks(room)
+                .map(|c| c.iter().collect())
+                .collect()
+        };
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            let lead = if i == 0 {
+                Span::styled(format!("{head:<head_w$}"), theme.title)
+            } else {
+                Span::raw(" ".repeat(head_w))
+            };
+            lines.push(Line::from(vec![lead, Span::raw(chunk)]));
+        }
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled("any key closes", theme.hint));
+    let rect = centered(
+        area,
+        width,
+        u16::try_from(lines.len() + 2).unwrap_or(u16::MAX),
+    );
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme.border_focused)
+                    .title(" Who am I "),
+            )
+            .style(theme.base),
         rect,
     );
 }

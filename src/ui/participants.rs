@@ -30,9 +30,9 @@ pub fn draw(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut lines = Vec::new();
     for p in &view.participants {
         let name = if p.name.is_empty() {
-            p.raw_id.as_str()
+            crate::model::short_id(&p.raw_id)
         } else {
-            p.name.as_str()
+            p.name.clone()
         };
         let you = if p.raw_id == me { " (you)" } else { "" };
         let style = match p.kind {

@@ -25,18 +25,26 @@ pub fn draw(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
     let (endpoint, identity) = match &state.connection {
         Some(c) => (
             c.endpoint_label.clone(),
-            if c.my_name.is_empty() {
-                c.me.clone()
+            if state.identity_mode.is_other() {
+                // Someone else's identity: whose, and whether this console writes as them.
+                state.identity_mode.label(&c.me)
+            } else if c.my_name.is_empty() {
+                crate::model::short_id(&c.me).to_string()
             } else {
                 c.my_name.to_string()
             },
         ),
         None => ("…".to_string(), "…".to_string()),
     };
+    let identity_style = if state.identity_mode.is_other() {
+        theme.status_warn
+    } else {
+        theme.status
+    };
     let mut left = vec![
         Span::styled(format!(" {endpoint} "), theme.status),
         Span::styled(format!(" {realtime} "), realtime_style),
-        Span::styled(format!(" {identity} "), theme.status),
+        Span::styled(format!(" {identity} "), identity_style),
     ];
     if let Some((_, name)) = &state.speaking_as {
         left.push(Span::styled(

@@ -58,6 +58,15 @@ pub fn target(e: &TestEmulator, state_dir: &std::path::Path, embedded: bool) -> 
 }
 
 pub fn start(target: Target, outbox: Option<std::path::PathBuf>) -> Running {
+    start_as(target, outbox, Default::default())
+}
+
+/// The backend in an identity mode (observing or acting as `target.user_id`).
+pub fn start_as(
+    target: Target,
+    outbox: Option<std::path::PathBuf>,
+    mode: acs_interop::model::IdentityMode,
+) -> Running {
     let (commands, command_rx) = mpsc::channel(64);
     let (event_tx, events) = mpsc::channel(1024);
     acs_interop::backend::spawn(
@@ -68,6 +77,7 @@ pub fn start(target: Target, outbox: Option<std::path::PathBuf>) -> Running {
             callbacks: CallbackSetup::Local {
                 listen: ([127, 0, 0, 1], 0).into(),
             },
+            mode,
         },
         command_rx,
         event_tx,

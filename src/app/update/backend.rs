@@ -220,6 +220,7 @@ fn on_messages(
 ) -> Vec<Effect> {
     let mut effects = Vec::new();
     let me = state.me().unwrap_or("").to_string();
+    let my_name = state.my_name_in(thread_id).to_string();
     let is_open = state.open_thread.as_deref() == Some(thread_id);
     let view = state.views.entry(thread_id.to_string()).or_default();
     // A selected message stays where it is: news goes below it instead of moving the view.
@@ -242,11 +243,6 @@ fn on_messages(
         })
         .collect();
     let fresh = fresh_from_others.len();
-    let my_name = state
-        .connection
-        .as_ref()
-        .map(|c| c.my_name.to_string())
-        .unwrap_or_default();
     let mentions_me = fresh_from_others.iter().any(|m| mentions(m, &my_name));
     let orders: Vec<i64> = messages.iter().map(|m| m.order).collect();
     let added = view.merge(messages, &me);

@@ -9,7 +9,7 @@ use crate::app::state::{AppState, CommandLine, Confirmation, Focus, Overlay};
 use crate::backend::Command;
 
 /// The commands, with their arguments, for completion and help.
-pub const COMMANDS: [(&str, &str); 25] = [
+pub const COMMANDS: [(&str, &str); 26] = [
     ("new", "<topic> [participant ...]  start a thread"),
     ("add", "<participant>  add someone to this thread"),
     ("remove", "<participant>  remove someone from this thread"),
@@ -56,6 +56,10 @@ pub const COMMANDS: [(&str, &str); 25] = [
     (
         "har",
         "<file>  save the session's exchanges as HAR (secrets redacted)",
+    ),
+    (
+        "whoami",
+        "your raw id, the endpoint, and whether you observe or act as someone",
     ),
     ("help", "show the keys and commands"),
     ("quit", "leave"),
@@ -197,6 +201,10 @@ fn execute(state: &mut AppState, input: &str) -> Vec<Effect> {
         "q" | "quit" => vec![Effect::Quit],
         "help" | "h" => {
             state.overlay = Overlay::Help(0);
+            Vec::new()
+        }
+        "whoami" => {
+            state.overlay = Overlay::WhoAmI;
             Vec::new()
         }
         "new" => {

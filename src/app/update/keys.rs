@@ -6,10 +6,10 @@ use crossterm::event::{
 
 use super::backend::open_thread;
 use super::{TYPING_SEND_INTERVAL_MS, fail, scroll};
-use super::{command_line, inputs, seek, selection, switcher, thread_list};
+use super::{command_line, inputs, observe, seek, selection, switcher, thread_list};
 use crate::app::msg::Effect;
 use crate::app::seek::SeekTarget;
-use crate::app::state::{AppState, CommandLine, Confirmation, Focus, Overlay};
+use crate::app::state::{AppState, CommandLine, Confirmation, Focus, HeldWrite, Overlay};
 use crate::backend::Command;
 use crate::config::Action;
 use crate::model::{PendingSend, SendState};
@@ -55,6 +55,10 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         Overlay::Switcher(switcher) => return switcher::on_key(state, switcher, key),
         Overlay::Inspector(inspector) => return super::inspector::on_key(state, inspector, key),
         Overlay::State(scroll) => return super::thread_state::on_key(state, scroll, key),
+        Overlay::WhoAmI => {
+            state.overlay = Overlay::None;
+            return Vec::new();
+        }
         Overlay::None => {}
     }
     if state.focus == Focus::Composer {
@@ -189,6 +193,14 @@ pub fn retry_failed(state: &mut AppState) -> Vec<Effect> {
     let Some(thread_id) = state.open_thread.clone() else {
         return Vec::new();
     };
+    let failed = state.views.get(&thread_id).is_some_and(|v| {
+        v.pending
+            .iter()
+            .any(|p| matches!(p.state, SendState::Failed { .. }))
+    });
+    if failed && observe::ask(state, "Send again", HeldWrite::Retry) {
+        return Vec::new();
+    }
     let Some(view) = state.views.get_mut(&thread_id) else {
         return Vec::new();
     };
@@ -222,10 +234,24 @@ fn on_confirm_key(state: &mut AppState, question: Confirmation, key: KeyEvent) -
                 Confirmation::DeleteThread { thread_id, .. } => {
                     vec![Effect::Command(Command::DeleteThread { thread_id })]
                 }
+                Confirmation::ActAs { write, .. } => {
+                    let mut effects = vec![observe::act(state)];
+                    match write {
+                        HeldWrite::Composer => effects.extend(send_composer(state)),
+                        HeldWrite::Retry => effects.extend(retry_failed(state)),
+                        HeldWrite::Commands(commands) => {
+                            effects.extend(commands.into_iter().map(Effect::Command))
+                        }
+                    }
+                    effects
+                }
             }
         }
         KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
             state.overlay = Overlay::None;
+            if matches!(question, Confirmation::ActAs { .. }) {
+                super::notify(state, "Not sent (observing).");
+            }
             Vec::new()
         }
         _ => Vec::new(),
@@ -295,6 +321,10 @@ fn typing_notification(state: &mut AppState) -> Option<Effect> {
     {
         return None;
     }
+    // Observing, the observed user is not typing (the emulator's Teams side may be).
+    if state.identity_mode.is_observing() && state.speaking_as.is_none() {
+        return None;
+    }
     state.typing_sent_ms = Some(state.now_ms);
     if let Some((who, _)) = &state.speaking_as {
         return Some(Effect::Command(Command::TypeAsTeams {
@@ -343,6 +373,14 @@ fn send_composer(state: &mut AppState) -> Vec<Effect> {
             "This thread was deleted; nothing can be sent to it.",
             "Start a new one with :new <topic>.",
         );
+        return Vec::new();
+    }
+    let what = if state.composer.editing.is_some() {
+        "Save the edit"
+    } else {
+        "Send"
+    };
+    if state.speaking_as.is_none() && observe::ask(state, what, HeldWrite::Composer) {
         return Vec::new();
     }
     if state.composer.history.last() != Some(&text) {

@@ -9,6 +9,7 @@ mod inputs;
 mod inspector;
 mod keys;
 mod navigate;
+mod observe;
 pub mod scroll;
 mod seek;
 mod selection;
@@ -29,7 +30,7 @@ pub const TYPING_SEND_INTERVAL_MS: i64 = 8_000;
 const NOTICE_MS: i64 = 6_000;
 
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
-    match msg {
+    let effects = match msg {
         Msg::Key(key) => {
             let effects = keys::on_key(state, key);
             seen_after(state, effects)
@@ -48,7 +49,9 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             scroll::send_due_receipts(state)
         }
         Msg::Backend(event) => backend::on_event(state, event),
-    }
+    };
+    // Observing, nothing goes out as the observed identity without a yes.
+    observe::hold_writes(state, effects)
 }
 
 /// After a key or the mouse: whatever moved the view to the newest message has the news seen.

@@ -139,6 +139,7 @@ pub const RECEIPT_INTERVAL_MS: i64 = 3_000;
 pub fn mark_read_if_seen(state: &mut AppState) -> Option<Effect> {
     let thread_id = state.open_thread.clone()?;
     let me = state.me()?.to_string();
+    let observing = state.identity_mode.is_observing();
     let view = state.views.get_mut(&thread_id)?;
     if view.scroll.anchor.is_some() {
         return None;
@@ -146,6 +147,13 @@ pub fn mark_read_if_seen(state: &mut AppState) -> Option<Effect> {
     view.new_below = 0;
     let (order, _) = view.newest_from_others.clone()?;
     if view.read_reported.is_some_and(|r| r >= order) {
+        return None;
+    }
+    if observing {
+        // Seen here, but not read by the observed user: their receipts stay as the service has them.
+        if let Some(summary) = state.threads.iter_mut().find(|t| t.id == thread_id) {
+            summary.unread = 0;
+        }
         return None;
     }
     // The receipt is ours; the participants pane shows it at once.
@@ -160,6 +168,9 @@ pub fn mark_read_if_seen(state: &mut AppState) -> Option<Effect> {
 /// The receipt for `thread_id`'s newest message from someone else, unless one went out less than the
 /// interval ago (then it is due, and a tick sends it).
 fn send_receipt(state: &mut AppState, thread_id: &str) -> Option<Effect> {
+    if state.identity_mode.is_observing() {
+        return None;
+    }
     let now = state.now_ms;
     let view = state.views.get_mut(thread_id)?;
     let (order, message_id) = view.newest_from_others.clone()?;
@@ -198,9 +209,9 @@ pub fn pending_lines(state: &AppState, view: &ThreadView) -> usize {
         return 0;
     }
     let my_name = state
-        .connection
-        .as_ref()
-        .map(|c| c.my_name.clone())
+        .open_thread
+        .as_deref()
+        .map(|t| state.my_name_in(t))
         .unwrap_or_default();
     let ctx = context(state, view);
     view.pending
