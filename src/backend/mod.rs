@@ -6,6 +6,7 @@ mod call_news;
 pub mod calls;
 mod connect;
 mod convert;
+pub mod endpoint_file;
 mod forgotten;
 pub mod outbox;
 pub mod protocol;
