@@ -5,7 +5,7 @@ mod attachments;
 mod call_news;
 pub mod calls;
 mod connect;
-mod convert;
+pub mod convert;
 pub mod endpoint_file;
 mod forgotten;
 pub mod outbox;
