@@ -1,0 +1,383 @@
+//! `chat watch`: events as they happen until Ctrl-C, from the emulator's realtime socket, or by
+//! polling (the real service, whose push channel is not public; or `--poll`). Polling sees new,
+//! edited and deleted messages and, in one thread, read receipts; typing needs the socket.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch as signal};
+
+use super::ChatError;
+use super::json;
+use super::out::Out;
+use super::table::{event_message, listed_message};
+use crate::acs::chat::ChatMessage;
+use crate::acs::events::ChatEvent;
+use crate::acs::thread_id::ThreadId;
+use crate::backend::session::{Session, Target};
+use crate::client::{MessagesQuery, RealtimeUpdate, spawn_realtime};
+use crate::text::sanitize_line;
+
+/// How often the real service is polled.
+pub const SERVICE_POLL: Duration = Duration::from_secs(5);
+/// Polls look this far back, against clock skew; what was already printed is not printed again.
+const MARGIN: time::Duration = time::Duration::seconds(30);
+
+/// Where events come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feed {
+    Socket,
+    Poll(Duration),
+}
+
+pub async fn watch(
+    session: &Session,
+    target: &Target,
+    out: &mut Out,
+    thread: Option<&ThreadId>,
+    feed: Feed,
+) -> Result<(), ChatError> {
+    let mut topics = Topics::load(session).await;
+    let stop = stop_signal();
+    tokio::pin!(stop);
+    match feed {
+        Feed::Socket => socket(session, target, out, thread, &mut topics, stop).await,
+        Feed::Poll(every) => poll(session, out, thread, &mut topics, every, stop).await,
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Thread topics by id, for the text output.
+struct Topics(HashMap<String, String>);
+
+impl Topics {
+    async fn load(session: &Session) -> Topics {
+        let threads = session
+            .chat
+            .list_threads(None, None)
+            .await
+            .unwrap_or_default();
+        Topics(threads.into_iter().map(|t| (t.id, t.topic)).collect())
+    }
+
+    /// `[topic]`, or the id when the topic is unknown or empty.
+    fn label(&self, thread_id: &str) -> String {
+        let name = self
+            .0
+            .get(thread_id)
+            .filter(|t| !t.is_empty())
+            .map(String::as_str)
+            .unwrap_or(thread_id);
+        format!("[{}]", sanitize_line(name))
+    }
+}
+
+/// A status line on standard error (not part of the output a script reads).
+fn note(text: &str) {
+    eprintln!("{}", sanitize_line(text));
+}
+
+/// The newest event the emulator holds for this user: the socket then sends only what is new.
+async fn newest_seq(session: &Session, target: &Target) -> Result<u64, ChatError> {
+    let token = session.chat.tokens().token().await?;
+    let url = format!("{}emulator/realtime/position", target.connection.endpoint);
+    let answer = session
+        .http
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|e| {
+            ChatError::Failed(format!("cannot reach the emulator's realtime feed: {e}"))
+        })?;
+    let body: serde_json::Value = answer
+        .json()
+        .await
+        .map_err(|e| ChatError::Failed(format!("the realtime position is not JSON: {e}")))?;
+    Ok(body["lastSeq"].as_u64().unwrap_or(0))
+}
+
+async fn socket(
+    session: &Session,
+    target: &Target,
+    out: &mut Out,
+    thread: Option<&ThreadId>,
+    topics: &mut Topics,
+    mut stop: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+) -> Result<(), ChatError> {
+    let since = newest_seq(session, target).await?;
+    let (tx, mut rx) = mpsc::channel(1024);
+    let (cancel_tx, cancel_rx) = signal::channel(false);
+    let task = spawn_realtime(
+        &target.connection.endpoint,
+        session.chat.tokens().clone(),
+        session.tls.clone(),
+        since,
+        tx,
+        cancel_rx,
+    );
+    let result = loop {
+        let update = tokio::select! {
+            _ = &mut stop => break Ok(()),
+            update = rx.recv() => update,
+        };
+        let Some(update) = update else {
+            break Err(ChatError::Failed("the realtime feed ended".into()));
+        };
+        match update {
+            RealtimeUpdate::Connected { .. } => note("watching; Ctrl-C stops"),
+            RealtimeUpdate::Disconnected { reason } => note(&format!("disconnected: {reason}")),
+            RealtimeUpdate::Reconnecting { attempt, delay } => note(&format!(
+                "reconnecting (attempt {attempt}) in {} ms",
+                delay.as_millis()
+            )),
+            RealtimeUpdate::ResyncRequired => {
+                note("some events were lost while disconnected; list the threads again to catch up")
+            }
+            RealtimeUpdate::Event { event, .. } => {
+                if thread.is_some_and(|t| t.as_str() != event.thread_id()) {
+                    continue;
+                }
+                if let Err(e) = print_event(out, topics, &event) {
+                    break Err(e);
+                }
+            }
+        }
+    };
+    let _ = cancel_tx.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
+    result
+}
+
+fn print_event(out: &mut Out, topics: &mut Topics, event: &ChatEvent) -> Result<(), ChatError> {
+    if let ChatEvent::ChatThreadCreated(e) | ChatEvent::ChatThreadPropertiesUpdated(e) = event
+        && let Some(p) = &e.properties
+    {
+        topics.0.insert(e.thread_id.clone(), p.topic.clone());
+    }
+    if out.json() {
+        out.record(&json::Event::from(event))?;
+        out.flush()?;
+        return Ok(());
+    }
+    let label = topics.label(event.thread_id());
+    let names = |ps: &[crate::acs::chat::ChatParticipant]| -> String {
+        ps.iter()
+            .map(|p| {
+                p.display_name
+                    .clone()
+                    .filter(|n| !n.is_empty())
+                    .or_else(|| json::raw_id(&p.communication_identifier))
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let lines: Vec<String> = match event {
+        ChatEvent::ChatMessageReceived(e)
+        | ChatEvent::ChatMessageEdited(e)
+        | ChatEvent::ChatMessageDeleted(e) => {
+            let time = out.time(Some(e.edited_on.as_ref().unwrap_or(&e.created_on)));
+            event_message(e, &time)
+        }
+        ChatEvent::TypingIndicatorReceived(e) => vec![format!(
+            "{}  {} is typing",
+            out.time(Some(&e.received_on)),
+            if e.sender_display_name.is_empty() {
+                json::raw_id(&e.sender).unwrap_or_default()
+            } else {
+                e.sender_display_name.clone()
+            }
+        )],
+        ChatEvent::ReadReceiptReceived(e) => vec![format!(
+            "{}  {} read up to {}",
+            out.time(Some(&e.read_on)),
+            json::raw_id(&e.sender).unwrap_or_default(),
+            e.chat_message_id
+        )],
+        ChatEvent::ChatThreadCreated(e) => {
+            vec![format!("{}  thread created", out.time(Some(&e.on)))]
+        }
+        ChatEvent::ChatThreadPropertiesUpdated(e) => vec![format!(
+            "{}  topic set to \u{201c}{}\u{201d}",
+            out.time(Some(&e.on)),
+            e.properties
+                .as_ref()
+                .map(|p| p.topic.as_str())
+                .unwrap_or("")
+        )],
+        ChatEvent::ChatThreadDeleted(e) => {
+            vec![format!("{}  thread deleted", out.time(Some(&e.on)))]
+        }
+        ChatEvent::ParticipantsAdded(e) => vec![format!(
+            "{}  {} joined",
+            out.time(Some(&e.on)),
+            names(&e.participants)
+        )],
+        ChatEvent::ParticipantsRemoved(e) => vec![format!(
+            "{}  {} left",
+            out.time(Some(&e.on)),
+            names(&e.participants)
+        )],
+    };
+    for line in lines {
+        out.line(&sanitize_line(&format!("{label} {line}")))?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// What polling has printed: message versions and receipts, forgotten once out of the window.
+#[derive(Default)]
+struct Seen {
+    versions: HashMap<(String, String), (String, Instant)>,
+    receipts: HashSet<(String, String)>,
+}
+
+async fn poll(
+    session: &Session,
+    out: &mut Out,
+    thread: Option<&ThreadId>,
+    topics: &mut Topics,
+    every: Duration,
+    mut stop: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+) -> Result<(), ChatError> {
+    let mut seen = Seen::default();
+    let mut since = time::OffsetDateTime::now_utc();
+    // The first round only learns what is already there.
+    poll_round(session, out, thread, topics, &mut seen, since, false).await?;
+    note(&format!(
+        "watching (polling every {} s); Ctrl-C stops",
+        every.as_secs()
+    ));
+    let mut ticker = tokio::time::interval(every);
+    ticker.tick().await;
+    loop {
+        tokio::select! {
+            _ = &mut stop => return Ok(()),
+            _ = ticker.tick() => {}
+        }
+        let started = time::OffsetDateTime::now_utc();
+        poll_round(session, out, thread, topics, &mut seen, since, true).await?;
+        since = started;
+        let forget = Instant::now().checked_sub(Duration::from_secs(120) + every);
+        if let Some(forget) = forget {
+            seen.versions.retain(|_, (_, at)| *at >= forget);
+        }
+    }
+}
+
+async fn poll_round(
+    session: &Session,
+    out: &mut Out,
+    thread: Option<&ThreadId>,
+    topics: &mut Topics,
+    seen: &mut Seen,
+    since: time::OffsetDateTime,
+    print: bool,
+) -> Result<(), ChatError> {
+    let start = since - MARGIN;
+    let threads: Vec<String> = match thread {
+        Some(t) => vec![t.as_str().to_string()],
+        None => {
+            let changed = session.chat.list_threads(Some(200), Some(start)).await?;
+            for t in &changed {
+                topics.0.insert(t.id.clone(), t.topic.clone());
+            }
+            changed.into_iter().map(|t| t.id).collect()
+        }
+    };
+    for thread_id in &threads {
+        let page = session
+            .chat
+            .list_messages(
+                thread_id,
+                MessagesQuery {
+                    max_page_size: Some(200),
+                    start_time: Some(start),
+                    next_link: None,
+                },
+            )
+            .await?;
+        // Oldest first, as they happened.
+        for m in page.value.iter().rev() {
+            let key = (thread_id.clone(), m.id.clone());
+            let new = seen.versions.get(&key).is_none_or(|(v, _)| *v != m.version);
+            seen.versions
+                .insert(key, (m.version.clone(), Instant::now()));
+            if new && print {
+                print_polled(out, topics, thread_id, m)?;
+            }
+        }
+    }
+    if let Some(t) = thread {
+        for r in session.chat.list_read_receipts(t.as_str()).await? {
+            let reader = json::raw_id(&r.sender_communication_identifier).unwrap_or_default();
+            let fresh = seen.receipts.insert((reader, r.chat_message_id.clone()));
+            if fresh && print {
+                let event = json::Event::ReadReceiptReceived {
+                    thread_id: t.as_str(),
+                    sender_id: json::raw_id(&r.sender_communication_identifier),
+                    chat_message_id: &r.chat_message_id,
+                    read_on: &r.read_on,
+                };
+                if out.json() {
+                    out.record(&event)?;
+                } else {
+                    let line = format!(
+                        "{} {}  {} read up to {}",
+                        topics.label(t.as_str()),
+                        out.time(Some(&r.read_on)),
+                        json::raw_id(&r.sender_communication_identifier).unwrap_or_default(),
+                        r.chat_message_id
+                    );
+                    out.line(&sanitize_line(&line))?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// A polled message as the event it stands for: deleted, edited, or received.
+fn print_polled(
+    out: &mut Out,
+    topics: &Topics,
+    thread_id: &str,
+    m: &ChatMessage,
+) -> Result<(), ChatError> {
+    if out.json() {
+        let message = json::Message::from(m);
+        let event = if m.deleted_on.is_some() {
+            json::Event::ChatMessageDeleted { thread_id, message }
+        } else if m.edited_on.is_some() {
+            json::Event::ChatMessageEdited { thread_id, message }
+        } else {
+            json::Event::ChatMessageReceived { thread_id, message }
+        };
+        out.record(&event)?;
+        return Ok(());
+    }
+    let label = topics.label(thread_id);
+    let time = out.time(Some(m.edited_on.as_ref().unwrap_or(&m.created_on)));
+    for line in listed_message(m, &time) {
+        out.line(&sanitize_line(&format!("{label} {line}")))?;
+    }
+    Ok(())
+}
