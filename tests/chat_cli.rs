@@ -674,3 +674,40 @@ async fn completions_and_the_man_page_are_printed() {
         &man.stdout[..200.min(man.stdout.len())]
     );
 }
+
+#[tokio::test]
+async fn a_running_console_publishes_its_endpoint_privately_and_removes_it_when_it_quits() {
+    use support::tmux::{Tmux, sh_quote};
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let data_dir = dir.path().join("data");
+    let d = data_dir.display().to_string();
+    let command = format!(
+        "env -u ACS_CONNECTION_STRING XDG_CONFIG_HOME={config} {bin} --data-dir {data} --name Me; \
+         echo EXIT=$?; sleep 30",
+        config = sh_quote(&dir.path().join("config").display().to_string()),
+        bin = sh_quote(BIN),
+        data = sh_quote(&d),
+    );
+    let tmux = Tmux::start("chat-console", &command, 100, 30);
+    tmux.wait_for_text("● live").await;
+    let file = data_dir.join("console").join(ENDPOINT_FILE);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file)
+            .expect("the console published its endpoint")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "only the user reads the access key");
+    }
+    // The console holds its emulator's data: only through the published endpoint can this work.
+    let threads = run(None, &["chat", "threads", "--json", "--data-dir", &d])
+        .await
+        .json();
+    assert!(
+        threads["threads"].as_array().is_some_and(|t| !t.is_empty()),
+        "the console's threads (its welcome thread at least): {threads}"
+    );
+    tmux.keys(&["C-c"]);
+    tmux.wait_for_text("EXIT=0").await;
+    assert!(!file.exists(), "the console removed its endpoint file");
+}
