@@ -188,6 +188,7 @@ pub enum ChatCommand {
     Threads,
     /// A thread's properties, participants, read receipts and newest messages.
     Show {
+        /// The thread id: 19:<id>@thread.v2.
         thread: String,
         /// How many of the newest messages to show.
         #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=200))]
@@ -196,6 +197,7 @@ pub enum ChatCommand {
     /// A thread's messages, newest first: the newest --limit N, or --all of them page by page
     /// (with --json, one object per line).
     Messages {
+        /// The thread id: 19:<id>@thread.v2.
         thread: String,
         /// The newest N messages [default: 20].
         #[arg(long, value_name = "N", conflicts_with = "all", value_parser = clap::value_parser!(u32).range(1..))]
@@ -209,20 +211,32 @@ pub enum ChatCommand {
         since: Option<Since>,
     },
     /// A thread's participants.
-    Participants { thread: String },
+    Participants {
+        /// The thread id: 19:<id>@thread.v2.
+        thread: String,
+    },
     /// A thread's read receipts: who read up to which message.
-    Receipts { thread: String },
+    Receipts {
+        /// The thread id: 19:<id>@thread.v2.
+        thread: String,
+    },
     /// Send a message to a thread.
     Send {
+        /// The thread id: 19:<id>@thread.v2.
         thread: String,
+        /// The message.
         text: String,
         /// The text is HTML.
         #[arg(long)]
         html: bool,
+        /// Your display name in the thread [default: $USER].
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
     },
     /// Print events as they happen (messages, edits, deletions, typing, receipts, threads and
     /// participants), in one thread or all of yours, until Ctrl-C.
     Watch {
+        /// Only this thread (19:<id>@thread.v2) [default: all of yours].
         thread: Option<String>,
         /// Poll every SECS seconds instead of using the emulator's realtime socket (the real service
         /// is always polled, every 5 s by default: its push channel is not public).

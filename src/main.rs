@@ -411,6 +411,12 @@ fn chat_options(
     utc_offset_s: i32,
 ) -> acs_interop::commands::chat::ChatOptions {
     use acs_interop::commands::chat::ChatAction;
+    let display_name = match &args.action {
+        ChatCommand::Send {
+            name: Some(name), ..
+        } => name.clone(),
+        _ => default_display_name(),
+    };
     let action = match args.action {
         ChatCommand::Threads => ChatAction::Threads,
         ChatCommand::Show { thread, messages } => ChatAction::Show { thread, messages },
@@ -427,7 +433,12 @@ fn chat_options(
         },
         ChatCommand::Participants { thread } => ChatAction::Participants { thread },
         ChatCommand::Receipts { thread } => ChatAction::Receipts { thread },
-        ChatCommand::Send { thread, text, html } => ChatAction::Send { thread, text, html },
+        ChatCommand::Send {
+            thread,
+            text,
+            html,
+            name: _,
+        } => ChatAction::Send { thread, text, html },
         ChatCommand::Watch { thread, poll } => ChatAction::Watch {
             thread,
             poll_secs: poll,
@@ -443,7 +454,7 @@ fn chat_options(
         json: connection.json,
         utc: args.utc,
         utc_offset_s,
-        display_name: default_display_name(),
+        display_name,
         action,
     }
 }

@@ -323,6 +323,8 @@ async fn send_writes_as_the_console_identity_and_observing_needs_act() {
             "send",
             &thread,
             "from the shell",
+            "--name",
+            "Shell",
             "--json",
             "--data-dir",
             &data_dir,
@@ -344,6 +346,7 @@ async fn send_writes_as_the_console_identity_and_observing_needs_act() {
         .expect("the message is there");
     assert_eq!(mine["content"]["message"], "from the shell");
     assert_eq!(mine["senderCommunicationIdentifier"]["rawId"], me.as_str());
+    assert_eq!(mine["senderDisplayName"], "Shell");
 
     // Observing as Alice: reading works, writing is refused until --act.
     let refused = s.as_alice(&["send", &s.thread, "as alice"]).await;
@@ -533,6 +536,12 @@ async fn without_a_console_the_command_opens_the_console_data_itself() {
         locked.stderr.contains("in use") && locked.stderr.contains(ENDPOINT_FILE),
         "{}",
         locked.stderr
+    );
+    let locked = run(None, &["chat", "threads", "--json", "--data-dir", &d]).await;
+    let error: Value = serde_json::from_str(locked.stderr.trim()).expect("a JSON error");
+    assert_eq!(
+        keys(&error["error"]),
+        ["code", "message", "requestId", "status"]
     );
     e.shutdown().await;
 

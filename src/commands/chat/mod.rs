@@ -289,7 +289,12 @@ fn report(error: &ChatError, json: bool) {
     if json {
         let document = match error {
             ChatError::Service(e) => json::error_document(e),
-            other => serde_json::json!({"error": {"message": other.to_string()}}),
+            other => serde_json::json!({"error": {
+                "status": null,
+                "code": null,
+                "message": other.to_string(),
+                "requestId": null,
+            }}),
         };
         let mut line = safe_json::to_string(&document, false);
         line.push('\n');

@@ -183,17 +183,14 @@ fn receipt_table(
     receipts: &[crate::acs::chat::ChatMessageReadReceipt],
     names: &HashMap<String, String>,
 ) -> Table {
-    let mut table = Table::new(&["READER", "MESSAGE", "READ AT"]);
+    let mut table = Table::new(&["READER", "MESSAGE", "READ AT", "ID"]);
     for r in receipts {
         let id = json::raw_id(&r.sender_communication_identifier).unwrap_or_else(|| "?".into());
-        let reader = match names.get(&id) {
-            Some(name) => format!("{name} ({id})"),
-            None => id,
-        };
         table.row(vec![
-            reader,
+            names.get(&id).cloned().unwrap_or_else(|| "-".into()),
             r.chat_message_id.clone(),
             out.time(Some(&r.read_on)),
+            id,
         ]);
     }
     table

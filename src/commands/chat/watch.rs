@@ -62,8 +62,12 @@ async fn stop_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// Thread topics by id, for the text output.
-struct Topics(HashMap<String, String>);
+/// Thread topics by id, and participants' names by thread (fetched when first needed), for the
+/// text output.
+struct Topics(
+    HashMap<String, String>,
+    HashMap<String, HashMap<String, String>>,
+);
 
 impl Topics {
     async fn load(session: &Session) -> Topics {
@@ -72,7 +76,41 @@ impl Topics {
             .list_threads(None, None)
             .await
             .unwrap_or_default();
-        Topics(threads.into_iter().map(|t| (t.id, t.topic)).collect())
+        Topics(
+            threads.into_iter().map(|t| (t.id, t.topic)).collect(),
+            HashMap::new(),
+        )
+    }
+
+    /// Someone's display name in a thread, else their raw id: Teams typing events may carry a blank
+    /// name, and receipts carry none.
+    async fn person(
+        &mut self,
+        session: &Session,
+        thread_id: &str,
+        model: &crate::acs::identifier::CommunicationIdentifierModel,
+    ) -> String {
+        let id = json::raw_id(model).unwrap_or_default();
+        if !self.1.contains_key(thread_id) {
+            let people = session
+                .chat
+                .list_participants(thread_id)
+                .await
+                .unwrap_or_default();
+            let names = people
+                .iter()
+                .filter_map(|p| {
+                    let name = p.display_name.clone().filter(|n| !n.is_empty())?;
+                    Some((json::raw_id(&p.communication_identifier)?, name))
+                })
+                .collect();
+            self.1.insert(thread_id.to_string(), names);
+        }
+        self.1
+            .get(thread_id)
+            .and_then(|names| names.get(&id))
+            .cloned()
+            .unwrap_or(id)
     }
 
     /// `[topic]`, or the id when the topic is unknown or empty.
@@ -153,7 +191,7 @@ async fn socket(
                 if thread.is_some_and(|t| t.as_str() != event.thread_id()) {
                     continue;
                 }
-                if let Err(e) = print_event(out, topics, &event) {
+                if let Err(e) = print_event(session, out, topics, &event).await {
                     break Err(e);
                 }
             }
@@ -164,11 +202,19 @@ async fn socket(
     result
 }
 
-fn print_event(out: &mut Out, topics: &mut Topics, event: &ChatEvent) -> Result<(), ChatError> {
+async fn print_event(
+    session: &Session,
+    out: &mut Out,
+    topics: &mut Topics,
+    event: &ChatEvent,
+) -> Result<(), ChatError> {
     if let ChatEvent::ChatThreadCreated(e) | ChatEvent::ChatThreadPropertiesUpdated(e) = event
         && let Some(p) = &e.properties
     {
         topics.0.insert(e.thread_id.clone(), p.topic.clone());
+    }
+    if let ChatEvent::ParticipantsAdded(e) | ChatEvent::ParticipantsRemoved(e) = event {
+        topics.1.remove(&e.thread_id);
     }
     if out.json() {
         out.record(&json::Event::from(event))?;
@@ -195,21 +241,25 @@ fn print_event(out: &mut Out, topics: &mut Topics, event: &ChatEvent) -> Result<
             let time = out.time(Some(e.edited_on.as_ref().unwrap_or(&e.created_on)));
             event_message(e, &time)
         }
-        ChatEvent::TypingIndicatorReceived(e) => vec![format!(
-            "{}  {} is typing",
-            out.time(Some(&e.received_on)),
-            if e.sender_display_name.is_empty() {
-                json::raw_id(&e.sender).unwrap_or_default()
+        ChatEvent::TypingIndicatorReceived(e) => {
+            let who = if e.sender_display_name.is_empty() {
+                topics.person(session, &e.thread_id, &e.sender).await
             } else {
                 e.sender_display_name.clone()
-            }
-        )],
-        ChatEvent::ReadReceiptReceived(e) => vec![format!(
-            "{}  {} read up to {}",
-            out.time(Some(&e.read_on)),
-            json::raw_id(&e.sender).unwrap_or_default(),
-            e.chat_message_id
-        )],
+            };
+            vec![format!(
+                "{}  {who} is typing",
+                out.time(Some(&e.received_on))
+            )]
+        }
+        ChatEvent::ReadReceiptReceived(e) => {
+            let who = topics.person(session, &e.thread_id, &e.sender).await;
+            vec![format!(
+                "{}  {who} read up to {}",
+                out.time(Some(&e.read_on)),
+                e.chat_message_id
+            )]
+        }
         ChatEvent::ChatThreadCreated(e) => {
             vec![format!("{}  thread created", out.time(Some(&e.on)))]
         }
@@ -339,11 +389,13 @@ async fn poll_round(
                 if out.json() {
                     out.record(&event)?;
                 } else {
+                    let who = topics
+                        .person(session, t.as_str(), &r.sender_communication_identifier)
+                        .await;
                     let line = format!(
-                        "{} {}  {} read up to {}",
+                        "{} {}  {who} read up to {}",
                         topics.label(t.as_str()),
                         out.time(Some(&r.read_on)),
-                        json::raw_id(&r.sender_communication_identifier).unwrap_or_default(),
                         r.chat_message_id
                     );
                     out.line(&sanitize_line(&line))?;
