@@ -86,7 +86,7 @@ pub struct CallArgs {
     /// The ACS resource or emulator to call through (better from ACS_CONNECTION_STRING: on the
     /// command line the access key is visible to every user of the machine).
     #[arg(long, env = "ACS_CONNECTION_STRING", hide_env_values = true)]
-    pub connection_string: String,
+    pub connection_string: Option<String>,
 
     /// Trust this PEM certificate (the emulator's emulator-ca.pem with --tls).
     #[arg(long, value_name = "PATH")]

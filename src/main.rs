@@ -569,7 +569,12 @@ async fn run_teams(connection: ConnectionArgs, args: TeamsArgs) -> anyhow::Resul
 async fn run_call(args: CallArgs) -> u8 {
     // Refused callbacks and failed key fetches are logged: they explain a call that hears nothing.
     init_stderr_logging("warn");
-    let connection = match ConnectionString::parse(&args.connection_string) {
+    // Also given before `call`: the top-level flag's value reaches this one.
+    let Some(text) = args.connection_string.as_deref() else {
+        eprintln!("error: give --connection-string, or set ACS_CONNECTION_STRING");
+        return 2;
+    };
+    let connection = match ConnectionString::parse(text) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: --connection-string / ACS_CONNECTION_STRING: {e}");
