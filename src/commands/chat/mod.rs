@@ -7,6 +7,7 @@
 
 mod json;
 mod out;
+mod poll;
 mod read;
 mod safe_json;
 mod send;

@@ -1,27 +1,23 @@
 //! `chat watch`: events as they happen until Ctrl-C, from the emulator's realtime socket, or by
-//! polling (the real service, whose push channel is not public; or `--poll`). Polling sees new,
-//! edited and deleted messages and, in one thread, read receipts; typing needs the socket.
+//! polling ([`super::poll`]: the real service, whose push channel is not public; or `--poll`).
 
-use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
+use std::collections::HashMap;
+use std::time::Duration;
 
 use tokio::sync::{mpsc, watch as signal};
 
 use super::ChatError;
 use super::json;
 use super::out::Out;
-use super::table::{event_message, listed_message};
-use crate::acs::chat::ChatMessage;
+use super::table::event_message;
 use crate::acs::events::ChatEvent;
 use crate::acs::thread_id::ThreadId;
 use crate::backend::session::{Session, Target};
-use crate::client::{MessagesQuery, RealtimeUpdate, spawn_realtime};
+use crate::client::{RealtimeUpdate, spawn_realtime};
 use crate::text::sanitize_line;
 
 /// How often the real service is polled.
 pub const SERVICE_POLL: Duration = Duration::from_secs(5);
-/// Polls look this far back, against clock skew; what was already printed is not printed again.
-const MARGIN: time::Duration = time::Duration::seconds(30);
 
 /// Where events come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +38,9 @@ pub async fn watch(
     tokio::pin!(stop);
     match feed {
         Feed::Socket => socket(session, target, out, thread, &mut topics, stop).await,
-        Feed::Poll(every) => poll(session, out, thread, &mut topics, every, stop).await,
+        Feed::Poll(every) => {
+            super::poll::poll(session, out, thread, &mut topics, every, stop).await
+        }
     }
 }
 
@@ -64,7 +62,7 @@ async fn stop_signal() {
 
 /// Thread topics by id, and participants' names by thread (fetched when first needed), for the
 /// text output.
-struct Topics(
+pub(super) struct Topics(
     HashMap<String, String>,
     HashMap<String, HashMap<String, String>>,
 );
@@ -84,7 +82,7 @@ impl Topics {
 
     /// Someone's display name in a thread, else their raw id: Teams typing events may carry a blank
     /// name, and receipts carry none.
-    async fn person(
+    pub(super) async fn person(
         &mut self,
         session: &Session,
         thread_id: &str,
@@ -113,8 +111,12 @@ impl Topics {
             .unwrap_or(id)
     }
 
+    pub(super) fn set_topic(&mut self, thread_id: String, topic: String) {
+        self.0.insert(thread_id, topic);
+    }
+
     /// `[topic]`, or the id when the topic is unknown or empty.
-    fn label(&self, thread_id: &str) -> String {
+    pub(super) fn label(&self, thread_id: &str) -> String {
         let name = self
             .0
             .get(thread_id)
@@ -126,7 +128,7 @@ impl Topics {
 }
 
 /// A status line on standard error (not part of the output a script reads).
-fn note(text: &str) {
+pub(super) fn note(text: &str) {
     eprintln!("{}", sanitize_line(text));
 }
 
@@ -211,7 +213,7 @@ async fn print_event(
     if let ChatEvent::ChatThreadCreated(e) | ChatEvent::ChatThreadPropertiesUpdated(e) = event
         && let Some(p) = &e.properties
     {
-        topics.0.insert(e.thread_id.clone(), p.topic.clone());
+        topics.set_topic(e.thread_id.clone(), p.topic.clone());
     }
     if let ChatEvent::ParticipantsAdded(e) | ChatEvent::ParticipantsRemoved(e) = event {
         topics.1.remove(&e.thread_id);
@@ -289,147 +291,5 @@ async fn print_event(
         out.line(&sanitize_line(&format!("{label} {line}")))?;
     }
     out.flush()?;
-    Ok(())
-}
-
-/// What polling has printed: message versions and receipts, forgotten once out of the window.
-#[derive(Default)]
-struct Seen {
-    versions: HashMap<(String, String), (String, Instant)>,
-    receipts: HashSet<(String, String)>,
-}
-
-async fn poll(
-    session: &Session,
-    out: &mut Out,
-    thread: Option<&ThreadId>,
-    topics: &mut Topics,
-    every: Duration,
-    mut stop: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
-) -> Result<(), ChatError> {
-    let mut seen = Seen::default();
-    let mut since = time::OffsetDateTime::now_utc();
-    // The first round only learns what is already there.
-    poll_round(session, out, thread, topics, &mut seen, since, false).await?;
-    note(&format!(
-        "watching (polling every {} s); Ctrl-C stops",
-        every.as_secs()
-    ));
-    let mut ticker = tokio::time::interval(every);
-    ticker.tick().await;
-    loop {
-        tokio::select! {
-            _ = &mut stop => return Ok(()),
-            _ = ticker.tick() => {}
-        }
-        let started = time::OffsetDateTime::now_utc();
-        poll_round(session, out, thread, topics, &mut seen, since, true).await?;
-        since = started;
-        let forget = Instant::now().checked_sub(Duration::from_secs(120) + every);
-        if let Some(forget) = forget {
-            seen.versions.retain(|_, (_, at)| *at >= forget);
-        }
-    }
-}
-
-async fn poll_round(
-    session: &Session,
-    out: &mut Out,
-    thread: Option<&ThreadId>,
-    topics: &mut Topics,
-    seen: &mut Seen,
-    since: time::OffsetDateTime,
-    print: bool,
-) -> Result<(), ChatError> {
-    let start = since - MARGIN;
-    let threads: Vec<String> = match thread {
-        Some(t) => vec![t.as_str().to_string()],
-        None => {
-            let changed = session.chat.list_threads(Some(200), Some(start)).await?;
-            for t in &changed {
-                topics.0.insert(t.id.clone(), t.topic.clone());
-            }
-            changed.into_iter().map(|t| t.id).collect()
-        }
-    };
-    for thread_id in &threads {
-        let page = session
-            .chat
-            .list_messages(
-                thread_id,
-                MessagesQuery {
-                    max_page_size: Some(200),
-                    start_time: Some(start),
-                    next_link: None,
-                },
-            )
-            .await?;
-        // Oldest first, as they happened.
-        for m in page.value.iter().rev() {
-            let key = (thread_id.clone(), m.id.clone());
-            let new = seen.versions.get(&key).is_none_or(|(v, _)| *v != m.version);
-            seen.versions
-                .insert(key, (m.version.clone(), Instant::now()));
-            if new && print {
-                print_polled(out, topics, thread_id, m)?;
-            }
-        }
-    }
-    if let Some(t) = thread {
-        for r in session.chat.list_read_receipts(t.as_str()).await? {
-            let reader = json::raw_id(&r.sender_communication_identifier).unwrap_or_default();
-            let fresh = seen.receipts.insert((reader, r.chat_message_id.clone()));
-            if fresh && print {
-                let event = json::Event::ReadReceiptReceived {
-                    thread_id: t.as_str(),
-                    sender_id: json::raw_id(&r.sender_communication_identifier),
-                    chat_message_id: &r.chat_message_id,
-                    read_on: &r.read_on,
-                };
-                if out.json() {
-                    out.record(&event)?;
-                } else {
-                    let who = topics
-                        .person(session, t.as_str(), &r.sender_communication_identifier)
-                        .await;
-                    let line = format!(
-                        "{} {}  {who} read up to {}",
-                        topics.label(t.as_str()),
-                        out.time(Some(&r.read_on)),
-                        r.chat_message_id
-                    );
-                    out.line(&sanitize_line(&line))?;
-                }
-            }
-        }
-    }
-    out.flush()?;
-    Ok(())
-}
-
-/// A polled message as the event it stands for: deleted, edited, or received.
-fn print_polled(
-    out: &mut Out,
-    topics: &Topics,
-    thread_id: &str,
-    m: &ChatMessage,
-) -> Result<(), ChatError> {
-    if out.json() {
-        let message = json::Message::from(m);
-        let event = if m.deleted_on.is_some() {
-            json::Event::ChatMessageDeleted { thread_id, message }
-        } else if m.edited_on.is_some() {
-            json::Event::ChatMessageEdited { thread_id, message }
-        } else {
-            json::Event::ChatMessageReceived { thread_id, message }
-        };
-        out.record(&event)?;
-        return Ok(());
-    }
-    let label = topics.label(thread_id);
-    let time = out.time(Some(m.edited_on.as_ref().unwrap_or(&m.created_on)));
-    for line in listed_message(m, &time) {
-        out.line(&sanitize_line(&format!("{label} {line}")))?;
-    }
     Ok(())
 }
