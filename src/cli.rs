@@ -1,5 +1,6 @@
 //! Command-line arguments.
 
+use acs_interop::commands::chat::Since;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, Parser, Subcommand};
 use std::net::SocketAddr;
@@ -19,7 +20,40 @@ pub struct Cli {
     pub command: Option<Command>,
 
     #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    #[command(flatten)]
     pub console: ConsoleArgs,
+}
+
+/// Where to connect and how to print: taken before or after any subcommand
+/// (`acs-interop --json chat threads` and `acs-interop chat threads --json` are the same).
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// Connect to this ACS resource or standalone emulator: "endpoint=https://...;accesskey=...".
+    /// Prefer setting ACS_CONNECTION_STRING, or a profile: on the command line the access key is
+    /// visible to every user of the machine (ps). Without one, the console runs its own emulator, and
+    /// the chat and teams commands use the running console's (or open its data themselves).
+    #[arg(
+        long,
+        global = true,
+        env = "ACS_CONNECTION_STRING",
+        hide_env_values = true,
+        help_heading = "Connection"
+    )]
+    pub connection_string: Option<String>,
+
+    /// Trust this PEM certificate too (the emulator's emulator-ca.pem with --tls).
+    #[arg(long, global = true, value_name = "PATH", help_heading = "Connection")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Folder for the console's state, logs and the embedded emulator [default: the user data folder].
+    #[arg(long, global = true, value_name = "DIR", help_heading = "Connection")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Print JSON (the chat, teams, doctor and call commands).
+    #[arg(long, global = true, help_heading = "Connection")]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -31,6 +65,13 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Drive the emulator's simulated Teams tenant: users, policies, and acting as a Teams user.
     Teams(TeamsArgs),
+    /// Read and write chat threads from the shell, as the console's identity (or --user-id). Exit code
+    /// 0 when done, 1 when the service refused (its error code and request id printed), 2 on bad input.
+    Chat(ChatArgs),
+    /// Print a shell completion script: `acs-interop completions bash > /etc/bash_completion.d/acs-interop`.
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff) to standard output: `acs-interop man | man -l -`.
+    Man,
     /// Place a call through Call Automation and print each verified event until it ends. Exit code 0
     /// when it connected and ended normally, 1 when it failed or was refused, 2 on bad input.
     Call(CallArgs),
@@ -45,7 +86,7 @@ pub struct CallArgs {
     /// The ACS resource or emulator to call through (better from ACS_CONNECTION_STRING: on the
     /// command line the access key is visible to every user of the machine).
     #[arg(long, env = "ACS_CONNECTION_STRING", hide_env_values = true)]
-    pub connection_string: String,
+    pub connection_string: Option<String>,
 
     /// Trust this PEM certificate (the emulator's emulator-ca.pem with --tls).
     #[arg(long, value_name = "PATH")]
@@ -118,21 +159,95 @@ pub struct DoctorArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct TeamsArgs {
-    /// The emulator's connection string (better from ACS_CONNECTION_STRING: on the command line the
-    /// access key is visible to every user of the machine).
-    #[arg(long, env = "ACS_CONNECTION_STRING", hide_env_values = true)]
-    pub connection_string: String,
-
-    /// Trust this PEM certificate (the emulator's emulator-ca.pem with --tls).
-    #[arg(long, value_name = "PATH")]
-    pub ca_cert: Option<PathBuf>,
-
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
-
     #[command(subcommand)]
     pub action: TeamsCommand,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ChatArgs {
+    /// Observe as this existing identity (8:acs:...) instead of the console's own: reading works;
+    /// writing needs --act too.
+    #[arg(long, global = true, value_name = "RAW_ID")]
+    pub user_id: Option<String>,
+
+    /// With --user-id: write (send) as that user too.
+    #[arg(long, global = true)]
+    pub act: bool,
+
+    /// Show times in UTC instead of the local time zone.
+    #[arg(long, global = true)]
+    pub utc: bool,
+
+    #[command(subcommand)]
+    pub action: ChatCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ChatCommand {
+    /// The threads you are in, newest activity first.
+    Threads,
+    /// A thread's properties, participants, read receipts and newest messages.
+    Show {
+        /// The thread id: 19:<id>@thread.v2.
+        thread: String,
+        /// How many of the newest messages to show.
+        #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=200))]
+        messages: u32,
+    },
+    /// A thread's messages, newest first: the newest --limit N, or --all of them page by page
+    /// (with --json, one object per line).
+    Messages {
+        /// The thread id: 19:<id>@thread.v2.
+        thread: String,
+        /// The newest N messages [default: 20].
+        #[arg(long, value_name = "N", conflicts_with = "all", value_parser = clap::value_parser!(u32).range(1..))]
+        limit: Option<u32>,
+        /// Every message, printed page by page as it arrives.
+        #[arg(long)]
+        all: bool,
+        /// Only messages created (or edited or deleted) since TIME: RFC 3339
+        /// (2026-11-28T09:00:00Z) or a date (2026-11-28, from midnight in the local zone, or UTC with --utc).
+        #[arg(long, value_name = "TIME", value_parser = parse_since)]
+        since: Option<Since>,
+    },
+    /// A thread's participants.
+    Participants {
+        /// The thread id: 19:<id>@thread.v2.
+        thread: String,
+    },
+    /// A thread's read receipts: who read up to which message.
+    Receipts {
+        /// The thread id: 19:<id>@thread.v2.
+        thread: String,
+    },
+    /// Send a message to a thread.
+    Send {
+        /// The thread id: 19:<id>@thread.v2.
+        thread: String,
+        /// The message.
+        text: String,
+        /// The text is HTML.
+        #[arg(long)]
+        html: bool,
+        /// Your display name in the thread [default: $USER].
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+    },
+    /// Print events as they happen (messages, edits, deletions, typing, receipts, threads and
+    /// participants), in one thread or all of yours, until Ctrl-C.
+    Watch {
+        /// Only this thread (19:<id>@thread.v2) [default: all of yours].
+        thread: Option<String>,
+        /// Poll every SECS seconds instead of using the emulator's realtime socket (the real service
+        /// is always polled, every 5 s by default: its push channel is not public).
+        #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+        poll: Option<u64>,
+    },
+}
+
+/// Parses `--since`: RFC 3339, or `YYYY-MM-DD`.
+pub fn parse_since(text: &str) -> Result<Since, String> {
+    Since::parse(text)
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -226,19 +341,8 @@ pub enum OnOff {
 
 #[derive(Debug, Clone, Args)]
 pub struct ConsoleArgs {
-    /// Connect to this ACS resource or standalone emulator: "endpoint=https://...;accesskey=...".
-    /// Prefer setting ACS_CONNECTION_STRING, or a profile: on the command line the access key is
-    /// visible to every user of the machine (ps).
-    #[arg(
-        long,
-        env = "ACS_CONNECTION_STRING",
-        hide_env_values = true,
-        conflicts_with = "profile"
-    )]
-    pub connection_string: Option<String>,
-
     /// Use a [profiles.NAME] entry of config.toml.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", conflicts_with = "connection_string")]
     pub profile: Option<String>,
 
     /// Look at threads as this existing identity (8:acs:...) instead of the console's own, without
@@ -251,16 +355,8 @@ pub struct ConsoleArgs {
     #[arg(long)]
     pub act: bool,
 
-    /// Trust this PEM certificate too (the emulator's emulator-ca.pem with --tls).
-    #[arg(long, value_name = "PATH")]
-    pub ca_cert: Option<PathBuf>,
-
-    /// Folder for the console's state, logs and the embedded emulator [default: the user data folder].
-    #[arg(long, value_name = "DIR", conflicts_with = "in_memory")]
-    pub data_dir: Option<PathBuf>,
-
     /// Keep nothing: the embedded emulator and the outbox live in memory.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "data_dir")]
     pub in_memory: bool,
 
     /// Theme: dark, light, high-contrast, or a file <config>/themes/NAME.toml [default: from config.toml].
@@ -393,7 +489,7 @@ mod tests {
     fn only_a_key_typed_on_the_command_line_is_warned_about() {
         let cs = "endpoint=http://127.0.0.1:7880/;accesskey=a2V5";
         let (cli, warning) = parse(&["acs-interop", "--connection-string", cs]);
-        assert_eq!(cli.console.connection_string.as_deref(), Some(cs));
+        assert_eq!(cli.connection.connection_string.as_deref(), Some(cs));
         let warning = warning.expect("the console warns");
         assert!(
             warning.contains("ACS_CONNECTION_STRING") && warning.contains("--profile"),

@@ -14,7 +14,8 @@ use acs_interop::commands::teams::TeamsAction;
 use acs_interop::config::{Settings, paths};
 use acs_interop::emulator::{Emulator, EmulatorConfig, Storage};
 use cli::{
-    CallArgs, Cli, Command, ConsoleArgs, DoctorArgs, EmulatorArgs, OnOff, TeamsArgs, TeamsCommand,
+    CallArgs, ChatArgs, ChatCommand, Cli, Command, ConnectionArgs, ConsoleArgs, DoctorArgs,
+    EmulatorArgs, OnOff, TeamsArgs, TeamsCommand,
 };
 
 /// Writes a line to standard output, ignoring a closed or full stdout: the emulator serves on whether
@@ -55,11 +56,33 @@ fn main() -> ExitCode {
         Some(Command::Doctor(args)) => {
             return ExitCode::from(runtime.block_on(run_doctor(args)));
         }
-        Some(Command::Teams(args)) => runtime.block_on(run_teams(args)),
+        Some(Command::Teams(args)) => runtime.block_on(run_teams(cli.connection, args)),
+        Some(Command::Chat(args)) => {
+            let options = chat_options(cli.connection, cli.console.user_id, args, utc_offset_s);
+            return ExitCode::from(runtime.block_on(acs_interop::commands::chat::run(options)));
+        }
+        Some(Command::Completions { shell }) => {
+            // Written whole at the end: the generator panics on a closed pipe (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "acs-interop", &mut script);
+            print_bytes(&script)
+        }
+        Some(Command::Man) => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .context("cannot render the manual page")
+                .and_then(|()| print_bytes(&page))
+        }
         Some(Command::Call(args)) => {
             return ExitCode::from(runtime.block_on(run_call(args)));
         }
-        None => runtime.block_on(run_console(cli.console, utc_offset_s, key_warning)),
+        None => runtime.block_on(run_console(
+            cli.connection,
+            cli.console,
+            utc_offset_s,
+            key_warning,
+        )),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -71,6 +94,18 @@ fn main() -> ExitCode {
             );
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Writes to standard output; a reader that stopped early (`| head`) is not an error.
+fn print_bytes(bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("cannot write to standard output")
+        }
+        _ => Ok(()),
     }
 }
 
@@ -103,6 +138,7 @@ fn init_file_logging(level: &str, dir: &std::path::Path) -> anyhow::Result<PathB
 }
 
 async fn run_console(
+    connection: ConnectionArgs,
     args: ConsoleArgs,
     utc_offset_s: i32,
     key_warning: Option<&str>,
@@ -110,7 +146,7 @@ async fn run_console(
     let data_dir = if args.in_memory {
         None
     } else {
-        Some(match args.data_dir.clone() {
+        Some(match connection.data_dir.clone() {
             Some(dir) => dir,
             None => paths::data_dir()?,
         })
@@ -130,7 +166,7 @@ async fn run_console(
     }
 
     let profile = match (&args.profile, &settings.default_profile) {
-        (Some(name), _) | (None, Some(name)) if args.connection_string.is_none() => {
+        (Some(name), _) | (None, Some(name)) if connection.connection_string.is_none() => {
             let found = settings.profiles.get(name).cloned().with_context(|| {
                 let known: Vec<&String> = settings.profiles.keys().collect();
                 format!(
@@ -145,18 +181,18 @@ async fn run_console(
         }
         _ => None,
     };
-    let endpoint = match (&args.connection_string, profile) {
+    let endpoint = match (&connection.connection_string, profile) {
         (Some(cs), _) => Endpoint::Service {
             connection: ConnectionString::parse(cs)
                 .context("--connection-string / ACS_CONNECTION_STRING")?,
             user_id: args.user_id.clone(),
-            ca_cert: args.ca_cert.clone(),
+            ca_cert: connection.ca_cert.clone(),
         },
         (None, Some(profile)) => Endpoint::Service {
             connection: ConnectionString::parse(&profile.connection_string)
                 .context("the profile's connection_string")?,
             user_id: args.user_id.clone().or(profile.user_id),
-            ca_cert: args.ca_cert.clone().or(profile.ca_cert),
+            ca_cert: connection.ca_cert.clone().or(profile.ca_cert),
         },
         (None, None) => Endpoint::Embedded {
             user_id: args.user_id.clone(),
@@ -167,11 +203,7 @@ async fn run_console(
             "--act needs --user-id RAW_ID (or a profile with user_id): it acts as that user instead of observing them"
         );
     }
-    let display_name = args
-        .name
-        .clone()
-        .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
-        .unwrap_or_else(|| "me".to_string());
+    let display_name = args.name.clone().unwrap_or_else(default_display_name);
     launch(LaunchOptions {
         endpoint,
         callbacks: acs_interop::app::launch::CallbackOptions {
@@ -372,9 +404,77 @@ async fn run_doctor(args: DoctorArgs) -> u8 {
     code
 }
 
-async fn run_teams(args: TeamsArgs) -> anyhow::Result<()> {
-    let connection = ConnectionString::parse(&args.connection_string)
-        .context("--connection-string / ACS_CONNECTION_STRING")?;
+/// Your display name in threads: $USER, as the console's default.
+fn default_display_name() -> String {
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "me".to_string())
+}
+
+fn chat_options(
+    connection: ConnectionArgs,
+    console_user_id: Option<String>,
+    args: ChatArgs,
+    utc_offset_s: i32,
+) -> acs_interop::commands::chat::ChatOptions {
+    use acs_interop::commands::chat::ChatAction;
+    let display_name = match &args.action {
+        ChatCommand::Send {
+            name: Some(name), ..
+        } => name.clone(),
+        _ => default_display_name(),
+    };
+    let action = match args.action {
+        ChatCommand::Threads => ChatAction::Threads,
+        ChatCommand::Show { thread, messages } => ChatAction::Show { thread, messages },
+        ChatCommand::Messages {
+            thread,
+            limit,
+            all,
+            since,
+        } => ChatAction::Messages {
+            thread,
+            limit,
+            all,
+            since,
+        },
+        ChatCommand::Participants { thread } => ChatAction::Participants { thread },
+        ChatCommand::Receipts { thread } => ChatAction::Receipts { thread },
+        ChatCommand::Send {
+            thread,
+            text,
+            html,
+            name: _,
+        } => ChatAction::Send { thread, text, html },
+        ChatCommand::Watch { thread, poll } => ChatAction::Watch {
+            thread,
+            poll_secs: poll,
+        },
+    };
+    acs_interop::commands::chat::ChatOptions {
+        connection_string: connection.connection_string,
+        ca_cert: connection.ca_cert,
+        data_dir: connection.data_dir,
+        // `acs-interop --user-id X chat ...` means the same as after `chat`.
+        user_id: args.user_id.or(console_user_id),
+        act: args.act,
+        json: connection.json,
+        utc: args.utc,
+        utc_offset_s,
+        display_name,
+        action,
+    }
+}
+
+async fn run_teams(connection: ConnectionArgs, args: TeamsArgs) -> anyhow::Result<()> {
+    use acs_interop::commands::endpoint::{ReachOptions, reach};
+    let reached = reach(&ReachOptions {
+        connection_string: connection.connection_string,
+        ca_cert: connection.ca_cert,
+        data_dir: connection.data_dir,
+    })
+    .await?;
     let action = match args.action {
         TeamsCommand::Users => TeamsAction::Users,
         TeamsCommand::User { who } => TeamsAction::User { who },
@@ -461,7 +561,15 @@ async fn run_teams(args: TeamsArgs) -> anyhow::Result<()> {
         },
         TeamsCommand::Call { who, target } => TeamsAction::StartCall { who, target },
     };
-    acs_interop::commands::teams::run(&connection, args.ca_cert, args.json, action).await
+    let result = acs_interop::commands::teams::run(
+        &reached.connection,
+        reached.ca_cert.clone(),
+        connection.json,
+        action,
+    )
+    .await;
+    reached.close().await;
+    result
 }
 
 /// Exit code 0 when the call connected and ended normally, 1 when it failed or was refused, 2 on bad
@@ -469,7 +577,12 @@ async fn run_teams(args: TeamsArgs) -> anyhow::Result<()> {
 async fn run_call(args: CallArgs) -> u8 {
     // Refused callbacks and failed key fetches are logged: they explain a call that hears nothing.
     init_stderr_logging("warn");
-    let connection = match ConnectionString::parse(&args.connection_string) {
+    // Also given before `call`: the top-level flag's value reaches this one.
+    let Some(text) = args.connection_string.as_deref() else {
+        eprintln!("error: give --connection-string, or set ACS_CONNECTION_STRING");
+        return 2;
+    };
+    let connection = match ConnectionString::parse(text) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: --connection-string / ACS_CONNECTION_STRING: {e}");

@@ -12,6 +12,7 @@ pub mod hmac;
 pub mod identifier;
 pub mod identifier_model;
 pub mod identity;
+pub mod thread_id;
 pub mod time;
 pub mod token;
 

@@ -13,6 +13,7 @@ use super::run::{EventLoop, Exit, Osc52, TerminalGuard};
 use super::state::AppState;
 use crate::acs::connection_string::ConnectionString;
 use crate::backend::calls::CallbackSetup;
+use crate::backend::endpoint_file::PublishedEndpoint;
 use crate::backend::session::Target;
 use crate::backend::{BackendConfig, ChangeFeed};
 use crate::config::{ColorDepth, Keymap, Settings, Theme};
@@ -157,6 +158,8 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
     if let Some(dir) = &console_dir {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
+    // Removed again on every way out of this function, unwinding included.
+    let mut published: Option<PublishedEndpoint> = None;
     let (emulator, target, feed, callbacks) = match &options.endpoint {
         Endpoint::Embedded { user_id } => {
             let storage = match &options.data_dir {
@@ -171,6 +174,13 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
             })
             .await
             .context("cannot start the embedded emulator")?;
+            // Headless commands (`acs-interop chat`) find this emulator here while the console runs.
+            if let Some(dir) = &console_dir {
+                match PublishedEndpoint::publish(dir, emulator.connection_string()) {
+                    Ok(file) => published = Some(file),
+                    Err(e) => tracing::warn!(error = %e, "cannot publish the endpoint"),
+                }
+            }
             let target = Target {
                 connection: emulator.connection_string().clone(),
                 ca_cert: None,
@@ -251,6 +261,7 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
     };
     // The backend gets a moment to stop after Shutdown; pending sends stay in the outbox.
     let _ = tokio::time::timeout(Duration::from_secs(2), backend).await;
+    drop(published);
     if let Some(emulator) = emulator {
         emulator.shutdown().await;
     }

@@ -1,5 +1,7 @@
-//! Headless commands for scripts: `acs-interop teams ...` and `acs-interop doctor ...`.
+//! Headless commands for scripts: `acs-interop chat ...`, `teams ...`, `doctor ...` and `call ...`.
 
 pub mod call;
+pub mod chat;
 pub mod doctor;
+pub mod endpoint;
 pub mod teams;

@@ -140,6 +140,24 @@ impl Message {
         }
     }
 
+    /// What a system message says, in one line ("Ann joined"); empty for a message people wrote.
+    pub fn system_text(&self) -> String {
+        let who = |names: &[SafeText]| {
+            names
+                .iter()
+                .map(SafeText::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match &self.kind {
+            MessageKind::TopicUpdated { topic } => format!("topic set to \u{201c}{topic}\u{201d}"),
+            MessageKind::ParticipantAdded { names } => format!("{} joined", who(names)),
+            MessageKind::ParticipantRemoved { names } => format!("{} left", who(names)),
+            MessageKind::CallNotice { text } => text.to_string(),
+            MessageKind::Text | MessageKind::Html => String::new(),
+        }
+    }
+
     pub fn has_newer_version_than(&self, other: &Message) -> bool {
         let v = |s: &str| s.parse::<i64>().unwrap_or(0);
         v(&self.version) > v(&other.version)

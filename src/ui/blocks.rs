@@ -2,7 +2,7 @@
 //! states. Shared by the messages pane (to draw) and `update` (to scroll by lines).
 
 use crate::app::state::ThreadView;
-use crate::model::{Message, MessageKind, PendingSend, PersonKind, SafeText, SendState};
+use crate::model::{Message, PendingSend, PersonKind, SafeText, SendState};
 use crate::text::wrap_lines;
 use crate::text::{StyledLine, plain_to_lines};
 
@@ -105,23 +105,6 @@ fn body_lines(message: &Message, width: u16) -> Vec<StyledLine> {
     wrap_lines(&message.body_lines(), width)
 }
 
-fn system_text(message: &Message) -> String {
-    let who = |names: &[SafeText]| {
-        names
-            .iter()
-            .map(SafeText::as_str)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match &message.kind {
-        MessageKind::TopicUpdated { topic } => format!("topic set to \u{201c}{topic}\u{201d}"),
-        MessageKind::ParticipantAdded { names } => format!("{} joined", who(names)),
-        MessageKind::ParticipantRemoved { names } => format!("{} left", who(names)),
-        MessageKind::CallNotice { text } => text.to_string(),
-        _ => String::new(),
-    }
-}
-
 fn delivery_of(message: &Message, ctx: &BlockContext<'_>) -> Delivery {
     let (read, of) = ctx.view.readers_of(message.order, ctx.me);
     if read > 0 {
@@ -152,7 +135,7 @@ pub fn message_block(
         let text = format!(
             "{} {}",
             clock(message.created_ms, ctx.utc_offset_s),
-            system_text(message)
+            message.system_text()
         );
         // "  — " comes before the first line; the others line up under its text.
         let width = ctx.width.saturating_sub(2).max(1);
