@@ -334,7 +334,10 @@ mod tests {
     fn a_refused_access_key_is_not_mistaken_for_a_token() {
         let refused = ClientError::Service {
             status: 401,
-            error: crate::acs::CommunicationError::new("Unauthorized", "bad signature"),
+            error: Box::new(crate::acs::CommunicationError::new(
+                "Unauthorized",
+                "bad signature",
+            )),
             retry_after: None,
             request_id: None,
         };

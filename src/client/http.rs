@@ -268,7 +268,7 @@ pub(crate) async fn error_from_response(response: reqwest::Response) -> ClientEr
     let body = response.bytes().await.unwrap_or_default();
     ClientError::Service {
         status,
-        error: error_from_body(status, &body),
+        error: Box::new(error_from_body(status, &body)),
         retry_after,
         request_id,
     }

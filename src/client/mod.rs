@@ -41,7 +41,8 @@ pub enum ClientError {
     #[error("{}", ServiceDisplay { status: *status, error, retry_after: *retry_after })]
     Service {
         status: u16,
-        error: CommunicationError,
+        /// Boxed: it is large, and every `Result` of the client carries its size.
+        error: Box<CommunicationError>,
         retry_after: Option<Duration>,
         /// The service's `x-ms-request-id` (or `x-ms-client-request-id` it echoed), for support.
         request_id: Option<String>,
@@ -117,7 +118,7 @@ impl ClientError {
     pub(crate) fn service(status: u16, code: &str, message: impl Into<String>) -> Self {
         ClientError::Service {
             status,
-            error: CommunicationError::new(code, message),
+            error: Box::new(CommunicationError::new(code, message)),
             retry_after: None,
             request_id: None,
         }
@@ -187,8 +188,10 @@ mod tests {
         );
         let e = ClientError::Service {
             status: 400,
-            error: CommunicationError::new("InvalidParameter", "The topic is too long.")
-                .with_target("topic"),
+            error: Box::new(
+                CommunicationError::new("InvalidParameter", "The topic is too long.")
+                    .with_target("topic"),
+            ),
             retry_after: None,
             request_id: None,
         };
@@ -198,7 +201,10 @@ mod tests {
         );
         let e = ClientError::Service {
             status: 429,
-            error: CommunicationError::new("TooManyRequests", "Rate limit exceeded."),
+            error: Box::new(CommunicationError::new(
+                "TooManyRequests",
+                "Rate limit exceeded.",
+            )),
             retry_after: Some(Duration::from_secs(8)),
             request_id: None,
         };

@@ -326,7 +326,7 @@ fn describe(e: WsError, url: &Url) -> String {
         WsError::Http(response) => {
             let status = response.status().as_u16();
             let body = response.body().as_deref().unwrap_or_default();
-            let error = error_from_body(status, body);
+            let error = Box::new(error_from_body(status, body));
             ClientError::Service {
                 status,
                 error,
