@@ -11,6 +11,7 @@ pub mod emulator;
 pub mod ids;
 pub mod interop;
 pub mod model;
+pub mod replay;
 pub mod text;
 pub mod ui;
 

@@ -14,7 +14,8 @@ use acs_interop::commands::teams::TeamsAction;
 use acs_interop::config::{Settings, paths};
 use acs_interop::emulator::{Emulator, EmulatorConfig, Storage};
 use cli::{
-    CallArgs, Cli, Command, ConsoleArgs, DoctorArgs, EmulatorArgs, OnOff, TeamsArgs, TeamsCommand,
+    CallArgs, Cli, Command, ConsoleArgs, DoctorArgs, EmulatorArgs, OnOff, ReplayArgs, TeamsArgs,
+    TeamsCommand,
 };
 
 /// Writes a line to standard output, ignoring a closed or full stdout: the emulator serves on whether
@@ -58,6 +59,9 @@ fn main() -> ExitCode {
         Some(Command::Teams(args)) => runtime.block_on(run_teams(args)),
         Some(Command::Call(args)) => {
             return ExitCode::from(runtime.block_on(run_call(args)));
+        }
+        Some(Command::Replay(args)) => {
+            return ExitCode::from(runtime.block_on(run_replay(args, utc_offset_s)));
         }
         None => runtime.block_on(run_console(cli.console, utc_offset_s, key_warning)),
     };
@@ -177,8 +181,52 @@ async fn run_console(
         settings,
         display_name,
         utc_offset_s,
+        record: args.record.clone(),
     })
     .await
+}
+
+/// Exit code 0 after the replay, 2 when the file is not a whole record, 1 on other errors.
+async fn run_replay(args: ReplayArgs, utc_offset_s: i32) -> u8 {
+    // Checked whole before the terminal is taken over.
+    let record = match acs_interop::replay::read_record(&args.file) {
+        Ok(record) => record,
+        Err(e) => {
+            let message = format!("{}: {e}", args.file.display());
+            eprintln!("error: {}", acs_interop::text::sanitize_line(&message));
+            return 2;
+        }
+    };
+    let config_dir = paths::config_dir().ok();
+    let settings = match config_dir
+        .as_ref()
+        .map(|d| Settings::load(&d.join("config.toml")))
+    {
+        Some(Ok(settings)) => settings,
+        Some(Err(e)) => {
+            eprintln!("error: {e:#}");
+            return 1;
+        }
+        None => Settings::default(),
+    };
+    let options = acs_interop::app::launch::ReplayOptions {
+        record,
+        speed: args.speed,
+        config_dir,
+        theme: args.theme.unwrap_or_else(|| settings.theme.clone()),
+        settings,
+        utc_offset_s,
+    };
+    match acs_interop::app::launch::replay(options).await {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!(
+                "error: {}",
+                acs_interop::text::sanitize_line(&format!("{e:#}"))
+            );
+            1
+        }
+    }
 }
 
 async fn run_emulator(args: EmulatorArgs) -> anyhow::Result<()> {

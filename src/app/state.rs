@@ -243,6 +243,8 @@ pub struct AppState {
     pub bell_on_recording: bool,
     /// Ring the terminal bell for a message in another thread, or one that mentions the user.
     pub bell_on_message: bool,
+    /// Playing a session record rather than connected: what the status bar says ("replay ×2").
+    pub replay: Option<String>,
 }
 
 impl AppState {
@@ -272,6 +274,7 @@ impl AppState {
             compliance: Default::default(),
             bell_on_recording: true,
             bell_on_message: true,
+            replay: None,
         }
     }
 

@@ -1,11 +1,24 @@
 //! What the console knows about threads, messages and people.
 
+use serde::{Deserialize, Serialize};
+
 use crate::acs::identifier::{CommunicationIdentifier, IdentifierKind};
 use crate::text::{AttachmentRef, StyledLine, html_to_lines, plain_to_lines};
 
 /// Text from the network after the sanitiser: safe to put on a terminal as one line.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Hash, PartialOrd, Ord)]
+///
+/// It serialises as a plain string; deserialising sanitises again, because a file (a session record)
+/// is as untrusted as the network.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
 pub struct SafeText(String);
+
+impl<'de> Deserialize<'de> for SafeText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(SafeText::new(&text))
+    }
+}
 
 impl SafeText {
     /// Sanitises `text` for single-line display.
@@ -29,7 +42,8 @@ impl std::fmt::Display for SafeText {
 }
 
 /// Who someone is, as far as the console shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PersonKind {
     Acs,
     Teams,
@@ -63,7 +77,7 @@ impl PersonKind {
 }
 
 /// A thread in the thread list.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThreadSummary {
     pub id: String,
     pub topic: SafeText,
@@ -74,7 +88,8 @@ pub struct ThreadSummary {
 }
 
 /// What a message is.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum MessageKind {
     Text,
     Html,
@@ -100,7 +115,7 @@ impl MessageKind {
 }
 
 /// A message as the console keeps it. The body stays raw: it is rendered (and sanitised) by `text`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     pub id: String,
     /// Position in the thread: the numeric id (ACS ids are epoch milliseconds).
@@ -150,7 +165,7 @@ impl Message {
 }
 
 /// A participant of a thread.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Participant {
     pub raw_id: String,
     pub name: SafeText,
@@ -158,7 +173,7 @@ pub struct Participant {
 }
 
 /// How far someone has read.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReadReceipt {
     pub reader: String,
     pub message_id: String,
@@ -166,7 +181,8 @@ pub struct ReadReceipt {
 }
 
 /// The delivery state of a message this console sends.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum SendState {
     Sending,
     Sent { message_id: String },
@@ -183,7 +199,8 @@ pub struct PendingSend {
 }
 
 /// How the console hears about changes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum RealtimeState {
     Connecting,
     Live,
@@ -197,7 +214,7 @@ pub enum RealtimeState {
 }
 
 /// Where the console is connected, for the status bar.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Connection {
     /// "emulator" or the service host.
     pub endpoint_label: String,
