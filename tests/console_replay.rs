@@ -353,6 +353,21 @@ async fn a_record_holds_no_key_or_token() {
     );
 }
 
+#[test]
+fn the_status_bar_says_it_is_a_replay() {
+    let mut state = fixture::connected(120, 40);
+    let theme = Theme::default_dark();
+    assert!(
+        !screen_rows(&draw(&state, &theme))
+            .join("\n")
+            .contains("replay")
+    );
+    state.replay = Some(acs_interop::replay::Speed::Times(2.0).label());
+    let rows = screen_rows(&draw(&state, &theme));
+    let status = rows.last().unwrap();
+    assert!(status.starts_with(" ▶ replay ×2 "), "{status}");
+}
+
 fn replay_binary(file: &Path) -> (Option<i32>, String) {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_acs-interop"))
         .arg("replay")
