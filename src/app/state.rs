@@ -293,7 +293,12 @@ impl AppState {
 
     /// Own sends on their way, over all threads.
     pub fn pending_sends(&self) -> usize {
-        self.count_sends(|s| matches!(s, crate::model::SendState::Sending))
+        self.count_sends(|s| {
+            matches!(
+                s,
+                crate::model::SendState::Sending | crate::model::SendState::Throttled { .. }
+            )
+        })
     }
 
     /// Own sends that failed and wait for `:retry`, over all threads.

@@ -20,7 +20,7 @@ pub mod teams_admin;
 pub mod token;
 
 pub use calling::CallAutomationClient;
-pub use chat::{CHAT_API_VERSION, ChatClient, MessagesQuery};
+pub use chat::{Accepted, CHAT_API_VERSION, ChatClient, MessagesQuery};
 pub use http::{build_http_client, load_ca_certificates, tls_client_config};
 pub use identity::{AccessToken, IDENTITY_API_VERSION, IdentityClient};
 pub use network::{NetworkCause, NetworkError};

@@ -158,10 +158,14 @@ where
     let mut retry = 0u32;
     loop {
         let request = build().await?;
-        let error = match request.send().await {
+        let (error, path) = match request.send().await {
             Ok(response) if response.status().is_success() => return Ok(response),
-            Ok(response) => http::error_from_response(response).await,
-            Err(e) => http::network_error(e),
+            Ok(response) => {
+                // The path only: a query can carry a token.
+                let path = response.url().path().to_string();
+                (http::error_from_response(response).await, Some(path))
+            }
+            Err(e) => (http::network_error(e), None),
         };
         if retry + 1 >= attempts || !idempotency.allows_retry(&error) {
             return Err(error);
@@ -173,7 +177,17 @@ where
             return Err(error);
         }
         let delay = policy.delay_for(retry, error.retry_after(), random_jitter());
-        tracing::debug!(%error, retry, ?delay, "retrying a request");
+        if error.status() == Some(429) {
+            tracing::info!(
+                path = %path.as_deref().unwrap_or("-"),
+                request_id = %error.request_id().unwrap_or("-"),
+                retry,
+                retry_in_ms = delay.as_millis() as u64,
+                "throttled by the service; retrying after the wait"
+            );
+        } else {
+            tracing::debug!(%error, retry, ?delay, "retrying a request");
+        }
         tokio::time::sleep(delay).await;
         retry += 1;
     }

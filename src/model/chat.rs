@@ -185,8 +185,17 @@ pub struct ReadReceipt {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SendState {
     Sending,
-    Sent { message_id: String },
-    Failed { reason: SafeText },
+    /// The service asked to wait (429); the next try comes after `retry_in_ms`, counted from when
+    /// the console hears of it.
+    Throttled {
+        retry_in_ms: u64,
+    },
+    Sent {
+        message_id: String,
+    },
+    Failed {
+        reason: SafeText,
+    },
 }
 
 /// An own message on its way: shown under the thread until the thread holds it.
@@ -196,6 +205,21 @@ pub struct PendingSend {
     pub content: String,
     pub created_ms: i64,
     pub state: SendState,
+    /// When the console heard of `state` (a throttled send counts down from it).
+    pub state_ms: i64,
+}
+
+impl PendingSend {
+    /// For a throttled send: whole seconds until the next try at `now_ms`, rounded up.
+    pub fn retry_in_s(&self, now_ms: i64) -> Option<u64> {
+        match self.state {
+            SendState::Throttled { retry_in_ms } => {
+                let waited = u64::try_from(now_ms.saturating_sub(self.state_ms)).unwrap_or(0);
+                Some(retry_in_ms.saturating_sub(waited).div_ceil(1000))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// How the console hears about changes.
