@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use tokio::sync::mpsc;
 
-use super::format::{Entry, Header, TerminalSize};
+use super::format::{Header, TerminalSize};
 use super::redact::Redactor;
 use crate::backend::BackendEvent;
 use crate::model::SafeText;
@@ -73,10 +73,8 @@ impl Recorder {
             started: Instant::now(),
             redactor,
         };
-        let mut header =
-            serde_json::to_value(Header::now(terminal)).map_err(std::io::Error::other)?;
-        recorder.redactor.scrub_json(&mut header);
-        recorder.write_line(&header)?;
+        let header = serde_json::to_vec(&Header::now(terminal)).map_err(std::io::Error::other)?;
+        recorder.write_line(header)?;
         Ok(recorder)
     }
 
@@ -89,17 +87,15 @@ impl Recorder {
     /// Writes `event` with the time since the start, its secrets taken out.
     pub fn record(&mut self, event: &BackendEvent) -> std::io::Result<()> {
         let t_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let mut value = serde_json::to_value(Entry {
-            t_ms,
-            event: event.clone(),
-        })
-        .map_err(std::io::Error::other)?;
+        let mut value = serde_json::to_value(event).map_err(std::io::Error::other)?;
         self.redactor.scrub_json(&mut value);
-        self.write_line(&value)
+        // An `Entry`, written by hand to put the time first for people reading the file.
+        let event = serde_json::to_string(&value).map_err(std::io::Error::other)?;
+        self.write_line(format!("{{\"t_ms\":{t_ms},\"event\":{event}}}").into_bytes())
     }
 
-    fn write_line(&mut self, value: &serde_json::Value) -> std::io::Result<()> {
-        let mut line = serde_json::to_vec(value).map_err(std::io::Error::other)?;
+    /// Writes one line and flushes it: a crash keeps every line written.
+    fn write_line(&mut self, mut line: Vec<u8>) -> std::io::Result<()> {
         line.push(b'\n');
         self.out.write_all(&line)?;
         self.out.flush()
@@ -137,4 +133,100 @@ pub fn tee(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// A writer that keeps what it is given, and fails once `fail` is set.
+    #[derive(Clone, Default)]
+    struct Sink {
+        bytes: Arc<Mutex<Vec<u8>>>,
+        fail: Arc<Mutex<bool>>,
+    }
+
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if *self.fail.lock().unwrap() {
+                return Err(std::io::Error::other("disk full"));
+            }
+            self.bytes.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn recorder(sink: &Sink) -> Recorder {
+        let size = TerminalSize {
+            width: 80,
+            height: 24,
+        };
+        Recorder::new(
+            Box::new(sink.clone()),
+            "test.jsonl".into(),
+            size,
+            Redactor::new(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn lines_read_back_with_the_time_first() {
+        let sink = Sink::default();
+        let mut r = recorder(&sink);
+        r.record(&BackendEvent::Notice(SafeText::new("hello")))
+            .unwrap();
+        r.record(&BackendEvent::Recovered).unwrap();
+        let bytes = sink.bytes.lock().unwrap().clone();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[0].starts_with(r#"{"format":"acs-interop-record","version":1,"#),
+            "{}",
+            lines[0]
+        );
+        assert!(lines[1].starts_with(r#"{"t_ms":"#), "{}", lines[1]);
+        let record = crate::replay::file::parse_record(&bytes).unwrap();
+        assert_eq!(record.header.terminal.width, 80);
+        assert_eq!(
+            record
+                .entries
+                .iter()
+                .map(|e| e.event.clone())
+                .collect::<Vec<_>>(),
+            vec![
+                BackendEvent::Notice(SafeText::new("hello")),
+                BackendEvent::Recovered
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_write_error_is_said_once_and_the_events_still_reach_the_console() {
+        let sink = Sink::default();
+        let (backend, from) = mpsc::channel(8);
+        let (to, mut console) = mpsc::channel(8);
+        let task = tee(recorder(&sink), from, to);
+        *sink.fail.lock().unwrap() = true;
+        for _ in 0..3 {
+            backend.send(BackendEvent::Recovered).await.unwrap();
+        }
+        drop(backend);
+        task.await.unwrap();
+        let mut seen = Vec::new();
+        while let Some(event) = console.recv().await {
+            seen.push(event);
+        }
+        assert_eq!(seen.len(), 4, "{seen:?}");
+        let BackendEvent::Failure { what, .. } = &seen[0] else {
+            panic!("{seen:?}");
+        };
+        assert!(what.as_str().contains("Recording stopped") && what.as_str().contains("disk full"));
+        assert!(seen[1..].iter().all(|e| *e == BackendEvent::Recovered));
+    }
 }
