@@ -351,6 +351,12 @@ async fn a_record_holds_no_key_or_token() {
         read_record(&path).is_ok(),
         "a redacted record still reads back"
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "only its owner reads a record: {mode:o}");
+    }
 }
 
 #[test]

@@ -39,8 +39,8 @@ impl std::fmt::Debug for Recorder {
 }
 
 impl Recorder {
-    /// Creates (or replaces) the file at `path` and writes the header; fails here, before anything
-    /// else starts, when the file cannot be written.
+    /// Creates (or replaces) the file at `path`, readable by its owner only, and writes the header;
+    /// fails here, before anything else starts, when the file cannot be written.
     pub fn create(
         path: &Path,
         terminal: TerminalSize,
@@ -50,7 +50,12 @@ impl Recorder {
             path: path.to_path_buf(),
             source,
         };
-        let file = std::fs::File::create(path).map_err(failed)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        // A record holds conversations: readable by its owner only.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(path).map_err(failed)?;
         Recorder::new(
             Box::new(file),
             path.display().to_string(),
