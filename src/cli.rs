@@ -75,6 +75,23 @@ pub enum Command {
     /// Place a call through Call Automation and print each verified event until it ends. Exit code 0
     /// when it connected and ended normally, 1 when it failed or was refused, 2 on bad input.
     Call(CallArgs),
+    /// Play a session record (written with --record) in the console, at its pace, without a network.
+    /// Exit code 2 when the file is not a whole record.
+    Replay(ReplayArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// The record, as written by `acs-interop --record FILE`.
+    pub file: PathBuf,
+
+    /// How fast: 2 plays twice as fast, 0.5 half as fast, max without waiting.
+    #[arg(long, value_name = "X", default_value = "1", value_parser = acs_interop::replay::Speed::parse)]
+    pub speed: acs_interop::replay::Speed,
+
+    /// Theme: dark, light, high-contrast, or a file <config>/themes/NAME.toml [default: from config.toml].
+    #[arg(long)]
+    pub theme: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -372,6 +389,10 @@ pub struct ConsoleArgs {
     /// any moment.
     #[arg(long, value_name = "FILE")]
     pub har: Option<PathBuf>,
+
+    /// Write what the console hears (no keys or tokens) to FILE, to play it back with `replay FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
 
     /// Log level or tracing filter; the log is console.log in the data folder.
     #[arg(long, default_value = "info", env = "ACS_INTEROP_LOG")]

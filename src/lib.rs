@@ -12,6 +12,7 @@ pub mod ids;
 pub mod inspect;
 pub mod interop;
 pub mod model;
+pub mod replay;
 pub mod text;
 pub mod ui;
 

@@ -15,7 +15,7 @@ use acs_interop::config::{Settings, paths};
 use acs_interop::emulator::{Emulator, EmulatorConfig, Storage};
 use cli::{
     CallArgs, ChatArgs, ChatCommand, Cli, Command, ConnectionArgs, ConsoleArgs, DoctorArgs,
-    EmulatorArgs, OnOff, TeamsArgs, TeamsCommand,
+    EmulatorArgs, OnOff, ReplayArgs, TeamsArgs, TeamsCommand,
 };
 
 /// Writes a line to standard output, ignoring a closed or full stdout: the emulator serves on whether
@@ -77,6 +77,9 @@ fn main() -> ExitCode {
         Some(Command::Call(args)) => {
             return ExitCode::from(runtime.block_on(run_call(args)));
         }
+        Some(Command::Replay(args)) => {
+            return ExitCode::from(runtime.block_on(run_replay(args, utc_offset_s)));
+        }
         None => runtime.block_on(run_console(
             cli.connection,
             cli.console,
@@ -112,8 +115,12 @@ fn print_bytes(bytes: &[u8]) -> anyhow::Result<()> {
 fn init_stderr_logging(level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // Colour codes only for a person at a terminal: a file or a pipe gets plain lines.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr)
         .init();
 }
@@ -218,8 +225,52 @@ async fn run_console(
         utc_offset_s,
         har: args.har.clone(),
         act: args.act,
+        record: args.record.clone(),
     })
     .await
+}
+
+/// Exit code 0 after the replay, 2 when the file is not a whole record, 1 on other errors.
+async fn run_replay(args: ReplayArgs, utc_offset_s: i32) -> u8 {
+    // Checked whole before the terminal is taken over.
+    let record = match acs_interop::replay::read_record(&args.file) {
+        Ok(record) => record,
+        Err(e) => {
+            let message = format!("{}: {e}", args.file.display());
+            eprintln!("error: {}", acs_interop::text::sanitize_line(&message));
+            return 2;
+        }
+    };
+    let config_dir = paths::config_dir().ok();
+    let settings = match config_dir
+        .as_ref()
+        .map(|d| Settings::load(&d.join("config.toml")))
+    {
+        Some(Ok(settings)) => settings,
+        Some(Err(e)) => {
+            eprintln!("error: {e:#}");
+            return 1;
+        }
+        None => Settings::default(),
+    };
+    let options = acs_interop::app::launch::ReplayOptions {
+        record,
+        speed: args.speed,
+        config_dir,
+        theme: args.theme.unwrap_or_else(|| settings.theme.clone()),
+        settings,
+        utc_offset_s,
+    };
+    match acs_interop::app::launch::replay(options).await {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!(
+                "error: {}",
+                acs_interop::text::sanitize_line(&format!("{e:#}"))
+            );
+            1
+        }
+    }
 }
 
 async fn run_emulator(args: EmulatorArgs) -> anyhow::Result<()> {

@@ -341,6 +341,7 @@ fn an_edit_and_a_retry_ask_first_too() {
             state: SendState::Failed {
                 reason: SafeText::new("503"),
             },
+            state_ms: NOW,
         });
     let effects = run_command(&mut state, "retry");
     assert_eq!(writes(&effects), vec![]);

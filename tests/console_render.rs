@@ -136,6 +136,42 @@ fn a_failed_send_is_drawn_in_the_failure_style_and_says_how_to_retry() {
 }
 
 #[test]
+fn a_throttled_send_counts_down_to_its_next_try() {
+    let mut state = connected(120, 40);
+    let throttled = |retry_in_ms| BackendEvent::Send {
+        thread_id: PLANS.into(),
+        client_id: "test-7".into(),
+        content: "one too many".into(),
+        state: SendState::Throttled { retry_in_ms },
+    };
+    backend(&mut state, throttled(8_000));
+    let theme = Theme::default_dark();
+    let screen = text_of(&draw(&state, &theme));
+    assert!(screen.contains("throttled, retrying in 8 s"), "{screen}");
+    assert!(screen.contains(" 1 sending "), "the status bar counts it");
+    update(&mut state, Msg::Tick(NOW + 2_500));
+    let screen = text_of(&draw(&state, &theme));
+    assert!(screen.contains("throttled, retrying in 6 s"), "{screen}");
+    update(&mut state, Msg::Tick(NOW + 9_000));
+    let screen = text_of(&draw(&state, &theme));
+    assert!(screen.contains("throttled, retrying now"), "{screen}");
+    backend(
+        &mut state,
+        BackendEvent::Send {
+            thread_id: PLANS.into(),
+            client_id: "test-7".into(),
+            content: "one too many".into(),
+            state: SendState::Sending,
+        },
+    );
+    let screen = text_of(&draw(&state, &theme));
+    assert!(
+        screen.contains("sending…") && !screen.contains("throttled"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn no_colour_keeps_the_selection_visible_in_reverse_video() {
     let mut state = connected(120, 40);
     update(&mut state, key(KeyCode::Esc));

@@ -1,5 +1,6 @@
 //! Starting the console: pick the endpoint (embedded emulator, connection string or profile), start the
 //! backend, take over the terminal, run the event loop, and give the terminal back on every exit path.
+//! A replay runs in the same terminal set-up, with a record's player in place of the backend.
 
 use anyhow::Context;
 use crossterm::event::EventStream;
@@ -19,6 +20,7 @@ use crate::backend::{BackendConfig, ChangeFeed};
 use crate::config::{ColorDepth, Keymap, Settings, Theme};
 use crate::emulator::{Emulator, EmulatorConfig, Storage};
 use crate::model::IdentityMode;
+use crate::replay::{Recorder, Redactor, TerminalSize, play, tee};
 
 /// Where the console connects.
 #[derive(Debug, Clone)]
@@ -97,6 +99,19 @@ pub struct LaunchOptions {
     pub har: Option<PathBuf>,
     /// With a `user_id`: act as that user from the start instead of observing (`--act`).
     pub act: bool,
+    /// Write every event the console receives to this session record.
+    pub record: Option<PathBuf>,
+}
+
+/// Everything a replay needs: the record, read and checked, and how the console looks.
+#[derive(Debug, Clone)]
+pub struct ReplayOptions {
+    pub record: crate::replay::Record,
+    pub speed: crate::replay::Speed,
+    pub config_dir: Option<PathBuf>,
+    pub settings: Settings,
+    pub theme: String,
+    pub utc_offset_s: i32,
 }
 
 /// The outbox of the console's own identity, or one per other identity: a message that waits as one
@@ -135,20 +150,83 @@ async fn stop_signal() {
     std::future::pending::<()>().await
 }
 
-/// Runs the console until the user quits.
-pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
-    let user_themes = options.config_dir.as_ref().map(|d| d.join("themes"));
+/// The theme (for this terminal's colours) and the keys, from the settings.
+fn theme_and_keys(
+    theme: &str,
+    config_dir: Option<&std::path::Path>,
+    settings: &Settings,
+) -> anyhow::Result<(Theme, Keymap)> {
+    let user_themes = config_dir.map(|d| d.join("themes"));
     let depth = ColorDepth::detect(
         std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         std::env::var("COLORTERM").ok().as_deref(),
         std::env::var("TERM").ok().as_deref(),
     );
-    let theme = Theme::load(&options.theme, user_themes.as_deref())
+    let theme = Theme::load(theme, user_themes.as_deref())
         .context("the theme")?
         .for_depth(depth);
-    let keymap = Keymap::with_overrides(&options.settings.key_overrides())
+    let keymap = Keymap::with_overrides(&settings.key_overrides())
         .map_err(|e| anyhow::anyhow!("config.toml: {e}"))?;
+    Ok((theme, keymap))
+}
 
+/// The console's state before anything is heard.
+fn initial_state(keymap: Keymap, settings: &Settings, utc_offset_s: i32) -> AppState {
+    let mut state = AppState::new(keymap);
+    state.utc_offset_s = utc_offset_s;
+    state.client_id_prefix = format!("{:x}", crate::acs::time::now_ms());
+    state.bell_on_recording = settings.bell_on_recording;
+    state.bell_on_message = settings.bell_on_message;
+    state
+}
+
+/// Takes over the terminal, runs the event loop on `events` and gives the terminal back.
+async fn run_in_terminal(
+    state: AppState,
+    theme: Theme,
+    commands: mpsc::Sender<crate::backend::Command>,
+    events: mpsc::Receiver<crate::backend::BackendEvent>,
+) -> anyhow::Result<Exit> {
+    let guard = TerminalGuard::enter().context("cannot set up the terminal")?;
+    let terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))
+        .context("cannot open the terminal")?;
+    let mut event_loop = EventLoop {
+        terminal,
+        state,
+        theme,
+        commands,
+        events,
+        clipboard: Osc52,
+    };
+    let exit = event_loop.run(EventStream::new(), stop_signal()).await;
+    drop(guard);
+    exit.context("the terminal failed")
+}
+
+/// The terminal's size now, before the console takes it over (0 × 0 when it is not a terminal).
+fn terminal_size() -> TerminalSize {
+    let (width, height) = crossterm::terminal::size().unwrap_or((0, 0));
+    TerminalSize { width, height }
+}
+
+/// Runs the console until the user quits.
+pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
+    let (theme, keymap) = theme_and_keys(
+        &options.theme,
+        options.config_dir.as_deref(),
+        &options.settings,
+    )?;
+    // First, so that a record or HAR file that cannot be written stops everything before it starts.
+    let mut recorder = match &options.record {
+        Some(path) => {
+            let mut redactor = Redactor::new();
+            if let Endpoint::Service { connection, .. } = &options.endpoint {
+                redactor = redactor.with_connection(connection);
+            }
+            Some(Recorder::create(path, terminal_size(), redactor)?)
+        }
+        None => None,
+    };
     if let Some(path) = &options.har {
         crate::inspect::har::prepare(path)?;
     }
@@ -174,6 +252,9 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
             })
             .await
             .context("cannot start the embedded emulator")?;
+            if let Some(recorder) = &mut recorder {
+                recorder.also_redact(emulator.connection_string());
+            }
             // Headless commands (`acs-interop chat`) find this emulator here while the console runs.
             if let Some(dir) = &console_dir {
                 match PublishedEndpoint::publish(dir, emulator.connection_string()) {
@@ -222,7 +303,7 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
     let user_id = options.endpoint.user_id();
     let mode = IdentityMode::at_start(user_id.is_some(), options.act);
     let (command_tx, command_rx) = mpsc::channel(256);
-    let (event_tx, event_rx) = mpsc::channel(4096);
+    let (backend_tx, backend_rx) = mpsc::channel(4096);
     let backend = crate::backend::spawn(
         BackendConfig {
             target,
@@ -232,33 +313,21 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
             mode,
         },
         command_rx,
-        event_tx,
+        backend_tx,
     );
+    let event_rx = match recorder {
+        Some(recorder) => {
+            let (event_tx, event_rx) = mpsc::channel(4096);
+            tee(recorder, backend_rx, event_tx);
+            event_rx
+        }
+        None => backend_rx,
+    };
 
-    let mut state = AppState::new(keymap);
-    state.utc_offset_s = options.utc_offset_s;
-    state.client_id_prefix = format!("{:x}", crate::acs::time::now_ms());
-    state.bell_on_recording = options.settings.bell_on_recording;
-    state.bell_on_message = options.settings.bell_on_message;
+    let mut state = initial_state(keymap, &options.settings, options.utc_offset_s);
     state.wire = wire.clone();
     state.identity_mode = mode;
-
-    let exit = {
-        let guard = TerminalGuard::enter().context("cannot set up the terminal")?;
-        let terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))
-            .context("cannot open the terminal")?;
-        let mut event_loop = EventLoop {
-            terminal,
-            state,
-            theme,
-            commands: command_tx,
-            events: event_rx,
-            clipboard: Osc52,
-        };
-        let exit = event_loop.run(EventStream::new(), stop_signal()).await;
-        drop(guard);
-        exit
-    };
+    let exit = run_in_terminal(state, theme, command_tx, event_rx).await;
     // The backend gets a moment to stop after Shutdown; pending sends stay in the outbox.
     let _ = tokio::time::timeout(Duration::from_secs(2), backend).await;
     drop(published);
@@ -271,7 +340,26 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
             .with_context(|| format!("cannot write the HAR file {}", path.display()))?;
         eprintln!("wrote {} exchanges to {}", entries.len(), path.display());
     }
-    match exit.context("the terminal failed")? {
+    match exit? {
+        Exit::Quit | Exit::Stopped | Exit::InputClosed => Ok(()),
+    }
+}
+/// Plays a record in the console, as it was seen, with no network: commands that would change
+/// something are refused.
+pub async fn replay(options: ReplayOptions) -> anyhow::Result<()> {
+    let (theme, keymap) = theme_and_keys(
+        &options.theme,
+        options.config_dir.as_deref(),
+        &options.settings,
+    )?;
+    let (command_tx, command_rx) = mpsc::channel(256);
+    let (event_tx, event_rx) = mpsc::channel(4096);
+    let player = play(options.record.entries, options.speed, event_tx, command_rx);
+    let mut state = initial_state(keymap, &options.settings, options.utc_offset_s);
+    state.replay = Some(options.speed.label());
+    let exit = run_in_terminal(state, theme, command_tx, event_rx).await;
+    player.abort();
+    match exit? {
         Exit::Quit | Exit::Stopped | Exit::InputClosed => Ok(()),
     }
 }

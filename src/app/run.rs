@@ -177,12 +177,18 @@ impl<B: Backend, C: TerminalSignals> EventLoop<B, C> {
     }
 }
 
-/// What a tick can change: expired typing indicators and notices, the call's clock and an ended call
-/// leaving the call bar.
-fn tick_fingerprint(state: &AppState) -> (usize, bool, Option<String>) {
+/// What a tick can change: expired typing indicators and notices, the call's clock, an ended call
+/// leaving the call bar, and the countdowns of throttled sends.
+fn tick_fingerprint(state: &AppState) -> (usize, bool, Option<String>, u64) {
     let typing = state.views.values().map(|v| v.typing.len()).sum();
     let call = state.call.as_ref().map(|c| c.state_text(state.now_ms));
-    (typing, state.notice.is_some(), call)
+    let countdowns = state
+        .views
+        .values()
+        .flat_map(|v| v.pending.iter())
+        .filter_map(|p| p.retry_in_s(state.now_ms))
+        .sum();
+    (typing, state.notice.is_some(), call, countdowns)
 }
 
 /// The real terminal: text to the clipboard with OSC 52 (works over SSH where the terminal allows

@@ -277,6 +277,8 @@ pub struct AppState {
     pub wire: crate::inspect::Tap,
     /// The last reading of a thread's state (`:state`).
     pub thread_state: Option<crate::model::thread_state::ThreadState>,
+    /// Playing a session record rather than connected: what the status bar says ("replay ×2").
+    pub replay: Option<String>,
 }
 
 impl AppState {
@@ -309,6 +311,7 @@ impl AppState {
             bell_on_message: true,
             wire: crate::inspect::Tap::off(),
             thread_state: None,
+            replay: None,
         }
     }
 
@@ -345,7 +348,12 @@ impl AppState {
 
     /// Own sends on their way, over all threads.
     pub fn pending_sends(&self) -> usize {
-        self.count_sends(|s| matches!(s, crate::model::SendState::Sending))
+        self.count_sends(|s| {
+            matches!(
+                s,
+                crate::model::SendState::Sending | crate::model::SendState::Throttled { .. }
+            )
+        })
     }
 
     /// Own sends that failed and wait for `:retry`, over all threads.

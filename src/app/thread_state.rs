@@ -38,6 +38,11 @@ pub fn outbox(state: &AppState) -> &[PendingSend] {
 pub fn send_state(send: &PendingSend) -> (&'static str, Option<String>, Option<String>) {
     match &send.state {
         SendState::Sending => ("sending", None, None),
+        SendState::Throttled { retry_in_ms } => (
+            "throttled",
+            None,
+            Some(format!("retrying in {} s", retry_in_ms.div_ceil(1000))),
+        ),
         SendState::Sent { message_id } => ("sent", Some(message_id.clone()), None),
         SendState::Failed { reason } => ("failed", None, Some(reason.to_string())),
     }

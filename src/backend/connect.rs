@@ -74,9 +74,16 @@ pub async fn open_session(
         };
         let wait = delay(attempt);
         let (what, fix) = explain(target, &e);
+        let client = match &e {
+            SessionError::Client(client) => Some(client.as_ref()),
+            SessionError::State { .. } => None,
+        };
         tracing::warn!(
             attempt,
             next_try_s = seconds(wait),
+            endpoint = %target.connection.endpoint,
+            status = %client.and_then(ClientError::status).map_or("-".to_string(), |s| s.to_string()),
+            request_id = %client.and_then(ClientError::request_id).unwrap_or("-"),
             reason = %what,
             error = %e,
             "cannot connect to ACS; trying again"

@@ -10,6 +10,7 @@ pub mod endpoint_file;
 mod forgotten;
 mod observe;
 pub mod outbox;
+mod outcome;
 pub mod protocol;
 mod realtime;
 mod sender;
@@ -397,26 +398,24 @@ async fn act(ctx: &Arc<Ctx>, command: Command) {
             thread_id,
             message_id,
             content,
-        } => ctx
-            .chat
-            .update_message(
-                &thread_id,
-                &message_id,
-                UpdateChatMessageRequest {
-                    content: Some(content),
-                    metadata: None,
-                },
-            )
-            .await
-            .map_err(|e| ("edit the message", e)),
+        } => {
+            let update = UpdateChatMessageRequest {
+                content: Some(content),
+                metadata: None,
+            };
+            let answer = ctx
+                .chat
+                .update_message(&thread_id, &message_id, update)
+                .await;
+            logged(answer, "edit", &thread_id, &message_id).map_err(|e| ("edit the message", e))
+        }
         Command::DeleteMessage {
             thread_id,
             message_id,
-        } => ctx
-            .chat
-            .delete_message(&thread_id, &message_id)
-            .await
-            .map_err(|e| ("delete the message", e)),
+        } => {
+            let answer = ctx.chat.delete_message(&thread_id, &message_id).await;
+            logged(answer, "delete", &thread_id, &message_id).map_err(|e| ("delete the message", e))
+        }
         Command::CreateThread {
             topic,
             participants,
@@ -586,6 +585,31 @@ async fn act(ctx: &Arc<Ctx>, command: Command) {
     if let Err((action, e)) = result {
         let (what, fix) = failure(action, &e);
         ctx.emit(BackendEvent::Failure { what, fix }).await;
+    }
+}
+
+/// Logs what became of an edit or a deletion.
+fn logged(
+    answer: Result<crate::client::Accepted<()>, crate::client::ClientError>,
+    action: &'static str,
+    thread_id: &str,
+    message_id: &str,
+) -> Result<(), crate::client::ClientError> {
+    let write = outcome::Write {
+        action,
+        thread_id,
+        client_id: None,
+        message_id: Some(message_id),
+    };
+    match answer {
+        Ok(accepted) => {
+            write.accepted(accepted.status, accepted.request_id.as_deref(), None);
+            Ok(())
+        }
+        Err(e) => {
+            write.failed(&e);
+            Err(e)
+        }
     }
 }
 

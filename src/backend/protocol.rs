@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use serde::{Deserialize, Serialize};
+
 use crate::model::call::CallNews;
 use crate::model::{
     Connection, Message, Participant, ReadReceipt, RealtimeState, SafeText, SendState,
@@ -126,7 +128,11 @@ pub enum Command {
 }
 
 /// What the backend tells the console.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// It serialises (for session records) as `{"type": "snake_case_name", "data": ...}`; the names are
+/// part of the record format, so renaming a variant needs a new format version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum BackendEvent {
     Connected(Connection),
     /// The whole thread list.

@@ -8,13 +8,16 @@ use tokio::sync::mpsc;
 use super::Ctx;
 use super::convert::{CLIENT_ID_KEY, failure};
 use super::outbox::Outgoing;
+use super::outcome::Write;
 use crate::acs::chat::{ChatMessageType, SendChatMessageRequest};
 use crate::backend::BackendEvent;
-use crate::client::{ClientError, MessagesQuery};
+use crate::client::{ClientError, MessagesQuery, RetryPolicy};
 use crate::model::{SafeText, SendState};
 
-/// Attempts after the client's own retries, for failures that may pass (network, 429, 503).
+/// Retries for failures that may pass (the network, 5xx the service did not act on).
 const MAX_ROUNDS: u32 = 4;
+/// Retries after a 429: the service did not act on the message and said how long to wait.
+const MAX_THROTTLED: u32 = 10;
 
 /// The per-thread queues.
 #[derive(Clone, Default)]
@@ -83,6 +86,9 @@ async fn already_held(ctx: &Ctx, m: &Outgoing) -> Option<String> {
 }
 
 /// Sends one outbox message, checking the thread first whenever an earlier attempt may have landed.
+///
+/// The sender is the retry loop for sends (its client does not retry), so that each wait is shown:
+/// a throttled message says how long until it is tried again.
 pub async fn deliver(ctx: &Ctx, client_id: &str) {
     let m = match ctx.outbox.get(client_id) {
         Ok(Some(m)) => m,
@@ -92,13 +98,22 @@ pub async fn deliver(ctx: &Ctx, client_id: &str) {
             return;
         }
     };
+    let write = Write {
+        action: "send",
+        thread_id: &m.thread_id,
+        client_id: Some(&m.client_id),
+        message_id: None,
+    };
+    let chat = ctx.chat.clone().with_retry(RetryPolicy::none());
     report(ctx, &m, SendState::Sending).await;
     // A message from an earlier run, or a retry, may already be in the thread.
     let mut uncertain = m.failed.is_some() || m.created_ms < ctx.started_ms;
     let mut round = 0;
+    let mut throttled = 0;
     loop {
         if uncertain && let Some(id) = already_held(ctx, &m).await {
             let _ = ctx.outbox.remove(&m.client_id);
+            write.already_held(&id);
             report(ctx, &m, SendState::Sent { message_id: id }).await;
             return;
         }
@@ -108,11 +123,35 @@ pub async fn deliver(ctx: &Ctx, client_id: &str) {
             message_type: Some(ChatMessageType::Text),
             metadata: Some([(CLIENT_ID_KEY.to_string(), m.client_id.clone())].into()),
         };
-        match ctx.chat.send_message(&m.thread_id, request).await {
-            Ok(id) => {
+        match chat.send_message_accepted(&m.thread_id, request).await {
+            Ok(accepted) => {
                 let _ = ctx.outbox.remove(&m.client_id);
-                report(ctx, &m, SendState::Sent { message_id: id }).await;
+                write.accepted(
+                    accepted.status,
+                    accepted.request_id.as_deref(),
+                    Some(&accepted.value),
+                );
+                report(
+                    ctx,
+                    &m,
+                    SendState::Sent {
+                        message_id: accepted.value,
+                    },
+                )
+                .await;
                 return;
+            }
+            // The service did not act on it: wait as long as it asks, saying so, and try again.
+            Err(e) if e.status() == Some(429) && throttled < MAX_THROTTLED => {
+                throttled += 1;
+                let wait = e
+                    .retry_after()
+                    .unwrap_or(Duration::from_secs(1 << throttled.min(4)));
+                write.throttled(&e, wait);
+                let retry_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+                report(ctx, &m, SendState::Throttled { retry_in_ms }).await;
+                tokio::time::sleep(wait).await;
+                report(ctx, &m, SendState::Sending).await;
             }
             Err(e) if e.is_retryable() && round < MAX_ROUNDS => {
                 round += 1;
@@ -120,10 +159,11 @@ pub async fn deliver(ctx: &Ctx, client_id: &str) {
                 let wait = e
                     .retry_after()
                     .unwrap_or(Duration::from_secs(1 << round.min(4)));
-                tracing::info!(client_id = %m.client_id, error = %e, ?wait, "send will be retried");
+                write.retrying(&e, wait, round);
                 tokio::time::sleep(wait).await;
             }
             Err(e) => {
+                write.failed(&e);
                 let reason = short_reason(&e);
                 let _ = ctx.outbox.mark_failed(&m.client_id, Some(&reason));
                 report(

@@ -12,7 +12,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::http::{
-    decode_json, encode_segment, endpoint_url, json_body, parse_endpoint, same_origin,
+    decode_json, encode_segment, endpoint_url, json_body, parse_endpoint, request_id_of,
+    same_origin,
 };
 use super::retry::{Idempotency, RetryPolicy, send_with_retry};
 use super::token::TokenSource;
@@ -48,6 +49,33 @@ pub struct MessagesQuery {
     /// A previous page's `nextLink`; when set, `start_time` is already in it and `max_page_size`,
     /// when given, replaces the link's page size.
     pub next_link: Option<String>,
+}
+
+/// A write the service accepted, with what names it in the service's own logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted<T> {
+    pub value: T,
+    pub status: u16,
+    /// The service's `x-ms-request-id` (or the `x-ms-client-request-id` it echoed).
+    pub request_id: Option<String>,
+}
+
+impl Accepted<()> {
+    fn of(response: &reqwest::Response) -> Accepted<()> {
+        Accepted {
+            value: (),
+            status: response.status().as_u16(),
+            request_id: request_id_of(response.headers()),
+        }
+    }
+
+    fn with<T>(self, value: T) -> Accepted<T> {
+        Accepted {
+            value,
+            status: self.status,
+            request_id: self.request_id,
+        }
+    }
 }
 
 /// Calls the chat API with a user's bearer token. Cheap to clone.
@@ -211,6 +239,15 @@ impl ChatClient {
         thread_id: &str,
         message: SendChatMessageRequest,
     ) -> Result<String> {
+        Ok(self.send_message_accepted(thread_id, message).await?.value)
+    }
+
+    /// Like [`ChatClient::send_message`], with the status and the request id of the answer.
+    pub async fn send_message_accepted(
+        &self,
+        thread_id: &str,
+        message: SendChatMessageRequest,
+    ) -> Result<Accepted<String>> {
         let body = Body::json(&message)?;
         let url = self.thread_url(thread_id, "/messages")?;
         let response = self
@@ -222,8 +259,9 @@ impl ChatClient {
                 Idempotency::NotIdempotent,
             )
             .await?;
+        let accepted = Accepted::of(&response);
         let result: SendChatMessageResult = decode_json(response, "the sent message").await?;
-        Ok(result.id)
+        Ok(accepted.with(result.id))
     }
 
     /// One page of messages, newest first. Pass the page's `next_link` back for older ones.
@@ -266,20 +304,22 @@ impl ChatClient {
         thread_id: &str,
         message_id: &str,
         update: UpdateChatMessageRequest,
-    ) -> Result<()> {
+    ) -> Result<Accepted<()>> {
         let body = Body::merge_patch(&update)?;
         let url = self.message_url(thread_id, message_id)?;
-        self.send(Method::PATCH, url, Some(body), &[], Idempotency::Idempotent)
+        let response = self
+            .send(Method::PATCH, url, Some(body), &[], Idempotency::Idempotent)
             .await?;
-        Ok(())
+        Ok(Accepted::of(&response))
     }
 
     /// Deletes a message; it stays in the list with `deletedOn` set.
-    pub async fn delete_message(&self, thread_id: &str, message_id: &str) -> Result<()> {
+    pub async fn delete_message(&self, thread_id: &str, message_id: &str) -> Result<Accepted<()>> {
         let url = self.message_url(thread_id, message_id)?;
-        self.send(Method::DELETE, url, None, &[], Idempotency::Idempotent)
+        let response = self
+            .send(Method::DELETE, url, None, &[], Idempotency::Idempotent)
             .await?;
-        Ok(())
+        Ok(Accepted::of(&response))
     }
 
     /// Every participant of a thread, following each `nextLink`.

@@ -21,7 +21,7 @@ pub mod teams_admin;
 pub mod token;
 
 pub use calling::CallAutomationClient;
-pub use chat::{CHAT_API_VERSION, ChatClient, MessagesQuery};
+pub use chat::{Accepted, CHAT_API_VERSION, ChatClient, MessagesQuery};
 pub use http::{build_http_client, load_ca_certificates, tls_client_config};
 pub use identity::{AccessToken, IDENTITY_API_VERSION, IdentityClient};
 pub use network::{NetworkCause, NetworkError};
@@ -42,6 +42,7 @@ pub enum ClientError {
     #[error("{}", ServiceDisplay { status: *status, error, retry_after: *retry_after })]
     Service {
         status: u16,
+        /// Boxed: it is large, and every `Result` of the client carries its size.
         error: Box<CommunicationError>,
         retry_after: Option<Duration>,
         /// The service's `x-ms-request-id` (or `x-ms-client-request-id` it echoed), for support.

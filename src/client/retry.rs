@@ -167,6 +167,8 @@ where
             .header(CLIENT_REQUEST_ID, client_request_id.as_str())
             .build_split();
         let request = request.map_err(http::network_error)?;
+        // The path only: a query can carry a token.
+        let path = request.url().path().to_string();
         let record = tap
             .is_on()
             .then(|| super::tap::request_entry(&request, retry + 1));
@@ -191,7 +193,17 @@ where
             return Err(error);
         }
         let delay = policy.delay_for(retry, error.retry_after(), random_jitter());
-        tracing::debug!(%error, retry, ?delay, "retrying a request");
+        if error.status() == Some(429) {
+            tracing::info!(
+                path = %path,
+                request_id = %error.request_id().unwrap_or("-"),
+                retry,
+                retry_in_ms = delay.as_millis() as u64,
+                "throttled by the service; retrying after the wait"
+            );
+        } else {
+            tracing::debug!(%error, retry, ?delay, "retrying a request");
+        }
         tokio::time::sleep(delay).await;
         retry += 1;
     }

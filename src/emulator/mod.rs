@@ -9,6 +9,7 @@ mod extract;
 mod identity;
 mod paging;
 mod realtime;
+mod request_log;
 mod store;
 pub mod tenant;
 mod throttle;
@@ -542,6 +543,7 @@ fn router(state: EmulatorState) -> Router {
         .merge(emulator)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(state.clone(), request_log::log_and_tag))
         .with_state(state)
 }
 

@@ -1,10 +1,13 @@
 //! Calls as the console shows them: who, in what phase, who is in the call, and what the backend
 //! learned from the call's verified callback events.
 
+use serde::{Deserialize, Serialize};
+
 use super::chat::{PersonKind, SafeText};
 
 /// A Call Automation call connection id (a GUID on the service).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct CallConnectionId(String);
 
 impl CallConnectionId {
@@ -24,7 +27,8 @@ impl std::fmt::Display for CallConnectionId {
 }
 
 /// Why a call ended, in the words the call bar uses.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum CallEnd {
     /// This console hung up.
     HungUp,
@@ -71,7 +75,7 @@ impl CallEnd {
 }
 
 /// Someone in the call.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallMember {
     pub raw_id: String,
     pub name: SafeText,
@@ -81,7 +85,8 @@ pub struct CallMember {
 }
 
 /// Who turned recording on or off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RecordingOrigin {
     /// Call Automation recording started by this application.
     ThisApp,
@@ -94,7 +99,8 @@ pub enum RecordingOrigin {
 }
 
 /// What the backend tells the console about the call.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum CallNews {
     /// The call is being placed from `thread_id` (if any) to `target`.
     Placing {

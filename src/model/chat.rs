@@ -1,11 +1,24 @@
 //! What the console knows about threads, messages and people.
 
+use serde::{Deserialize, Serialize};
+
 use crate::acs::identifier::{CommunicationIdentifier, IdentifierKind};
 use crate::text::{AttachmentRef, StyledLine, html_to_lines, plain_to_lines};
 
 /// Text from the network after the sanitiser: safe to put on a terminal as one line.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Hash, PartialOrd, Ord)]
+///
+/// It serialises as a plain string; deserialising sanitises again, because a file (a session record)
+/// is as untrusted as the network.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
 pub struct SafeText(String);
+
+impl<'de> Deserialize<'de> for SafeText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(SafeText::new(&text))
+    }
+}
 
 impl SafeText {
     /// Sanitises `text` for single-line display.
@@ -29,7 +42,8 @@ impl std::fmt::Display for SafeText {
 }
 
 /// Who someone is, as far as the console shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PersonKind {
     Acs,
     Teams,
@@ -63,7 +77,7 @@ impl PersonKind {
 }
 
 /// A thread in the thread list.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThreadSummary {
     pub id: String,
     pub topic: SafeText,
@@ -74,7 +88,8 @@ pub struct ThreadSummary {
 }
 
 /// What a message is.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum MessageKind {
     Text,
     Html,
@@ -100,7 +115,7 @@ impl MessageKind {
 }
 
 /// A message as the console keeps it. The body stays raw: it is rendered (and sanitised) by `text`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     pub id: String,
     /// Position in the thread: the numeric id (ACS ids are epoch milliseconds).
@@ -168,7 +183,7 @@ impl Message {
 }
 
 /// A participant of a thread.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Participant {
     pub raw_id: String,
     pub name: SafeText,
@@ -176,7 +191,7 @@ pub struct Participant {
 }
 
 /// How far someone has read.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReadReceipt {
     pub reader: String,
     pub message_id: String,
@@ -184,11 +199,21 @@ pub struct ReadReceipt {
 }
 
 /// The delivery state of a message this console sends.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum SendState {
     Sending,
-    Sent { message_id: String },
-    Failed { reason: SafeText },
+    /// The service asked to wait (429); the next try comes after `retry_in_ms`, counted from when
+    /// the console hears of it.
+    Throttled {
+        retry_in_ms: u64,
+    },
+    Sent {
+        message_id: String,
+    },
+    Failed {
+        reason: SafeText,
+    },
 }
 
 /// An own message on its way: shown under the thread until the thread holds it.
@@ -198,10 +223,26 @@ pub struct PendingSend {
     pub content: String,
     pub created_ms: i64,
     pub state: SendState,
+    /// When the console heard of `state` (a throttled send counts down from it).
+    pub state_ms: i64,
+}
+
+impl PendingSend {
+    /// For a throttled send: whole seconds until the next try at `now_ms`, rounded up.
+    pub fn retry_in_s(&self, now_ms: i64) -> Option<u64> {
+        match self.state {
+            SendState::Throttled { retry_in_ms } => {
+                let waited = u64::try_from(now_ms.saturating_sub(self.state_ms)).unwrap_or(0);
+                Some(retry_in_ms.saturating_sub(waited).div_ceil(1000))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// How the console hears about changes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum RealtimeState {
     Connecting,
     Live,
@@ -215,7 +256,7 @@ pub enum RealtimeState {
 }
 
 /// Where the console is connected, for the status bar.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Connection {
     /// "emulator" or the service host.
     pub endpoint_label: String,

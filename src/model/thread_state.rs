@@ -2,12 +2,14 @@
 //! (with the Teams verdict for Teams users), the read receipts and the selected message. All text
 //! passed the sanitiser.
 
+use serde::{Deserialize, Serialize};
+
 use super::{PersonKind, SafeText};
 
 /// Key–value metadata, sanitised.
 pub type Metadata = Vec<(SafeText, SafeText)>;
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ThreadState {
     pub thread_id: String,
     /// When this was read from the service.
@@ -25,7 +27,7 @@ pub struct ThreadState {
     pub problems: Vec<SafeText>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParticipantState {
     pub raw_id: SafeText,
     pub name: SafeText,
@@ -38,7 +40,7 @@ pub struct ParticipantState {
 }
 
 /// The interop verdict about a Teams user, as the doctor gives it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TeamsVerdict {
     pub chat_enabled: bool,
     pub calls_enabled: bool,
@@ -49,14 +51,14 @@ pub struct TeamsVerdict {
     pub reasons: Vec<SafeText>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReceiptState {
     pub reader: SafeText,
     pub message_id: SafeText,
     pub read_ms: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageState {
     pub id: SafeText,
     pub version: SafeText,

@@ -20,7 +20,8 @@ use super::sanitize::{sanitize, sanitize_line};
 use super::style::StyledLine;
 
 /// Whether an attachment is an inline image or a file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AttachmentKind {
     /// An image, usually referenced in the body by `<img id="...">`.
     Image,
@@ -29,7 +30,7 @@ pub enum AttachmentKind {
 }
 
 /// The part of a message attachment the renderer needs.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AttachmentRef {
     /// The attachment id, which an `<img id>` in the body refers to.
     pub id: String,

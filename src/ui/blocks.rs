@@ -10,15 +10,26 @@ use crate::text::{StyledLine, plain_to_lines};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {
     Sending,
+    /// The service asked to wait; the next try is this many seconds away.
+    Throttled {
+        retry_in_s: u64,
+    },
     Sent,
-    ReadBy { read: usize, of: usize },
-    Failed { reason: String },
+    ReadBy {
+        read: usize,
+        of: usize,
+    },
+    Failed {
+        reason: String,
+    },
 }
 
 impl Delivery {
     pub fn label(&self) -> String {
         match self {
             Delivery::Sending => "sending…".into(),
+            Delivery::Throttled { retry_in_s: 0 } => "throttled, retrying now".into(),
+            Delivery::Throttled { retry_in_s } => format!("throttled, retrying in {retry_in_s} s"),
             Delivery::Sent => "sent".into(),
             Delivery::ReadBy { read, of } => format!("read by {read} of {of}"),
             Delivery::Failed { reason } => format!("failed: {reason} (:retry)"),
@@ -54,6 +65,8 @@ pub struct BlockContext<'a> {
     pub utc_offset_s: i32,
     pub width: u16,
     pub view: &'a ThreadView,
+    /// The console's clock, for countdowns.
+    pub now_ms: i64,
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -191,6 +204,9 @@ pub fn pending_block(
 ) -> Vec<BlockLine> {
     let delivery = match &pending.state {
         SendState::Sending => Delivery::Sending,
+        SendState::Throttled { .. } => Delivery::Throttled {
+            retry_in_s: pending.retry_in_s(ctx.now_ms).unwrap_or(0),
+        },
         SendState::Sent { .. } => Delivery::Sent,
         SendState::Failed { reason } => Delivery::Failed {
             reason: reason.to_string(),

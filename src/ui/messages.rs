@@ -100,6 +100,7 @@ fn visible_lines(
             height: 0,
         }),
         view,
+        now_ms: state.now_ms,
     };
     // Collected bottom up, reversed at the end.
     let mut rev: Vec<Line<'static>> = Vec::with_capacity(height);
@@ -159,12 +160,12 @@ fn visible_lines(
 
 fn delivery_span(delivery: &Delivery, theme: &Theme) -> Span<'static> {
     let style = match delivery {
-        Delivery::Sending => theme.pending,
+        Delivery::Sending | Delivery::Throttled { .. } => theme.pending,
         Delivery::Sent | Delivery::ReadBy { .. } => theme.delivered,
         Delivery::Failed { .. } => theme.failed,
     };
     let mark = match delivery {
-        Delivery::Sending => "◌ ",
+        Delivery::Sending | Delivery::Throttled { .. } => "◌ ",
         Delivery::Sent => "✓ ",
         Delivery::ReadBy { .. } => "✓✓ ",
         Delivery::Failed { .. } => "✗ ",

@@ -41,11 +41,15 @@ pub fn draw(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else {
         theme.status
     };
-    let mut left = vec![
+    let mut left = Vec::new();
+    if let Some(replay) = &state.replay {
+        left.push(Span::styled(format!(" ▶ {replay} "), theme.status_warn));
+    }
+    left.extend([
         Span::styled(format!(" {endpoint} "), theme.status),
         Span::styled(format!(" {realtime} "), realtime_style),
         Span::styled(format!(" {identity} "), identity_style),
-    ];
+    ]);
     if let Some((_, name)) = &state.speaking_as {
         left.push(Span::styled(
             format!(" as {name} (Teams) "),

@@ -181,12 +181,16 @@ pub fn on_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
                 .values()
                 .any(|m| m.client_id.as_deref() == Some(client_id.as_str()));
             match view.pending.iter_mut().find(|p| p.client_id == client_id) {
-                Some(pending) => pending.state = send_state.clone(),
+                Some(pending) => {
+                    pending.state = send_state.clone();
+                    pending.state_ms = now;
+                }
                 None if !held => view.pending.push(crate::model::PendingSend {
                     client_id: client_id.clone(),
                     content,
                     created_ms: now,
                     state: send_state.clone(),
+                    state_ms: now,
                 }),
                 None => {}
             }

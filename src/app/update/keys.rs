@@ -205,12 +205,14 @@ pub fn retry_failed(state: &mut AppState) -> Vec<Effect> {
         return Vec::new();
     };
     let mut effects = Vec::new();
+    let now = state.now_ms;
     for p in view
         .pending
         .iter_mut()
         .filter(|p| matches!(p.state, SendState::Failed { .. }))
     {
         p.state = SendState::Sending;
+        p.state_ms = now;
         effects.push(Effect::Command(Command::RetrySend {
             thread_id: thread_id.clone(),
             client_id: p.client_id.clone(),
@@ -413,6 +415,7 @@ fn send_composer(state: &mut AppState) -> Vec<Effect> {
         content: text.clone(),
         created_ms: now,
         state: SendState::Sending,
+        state_ms: now,
     });
     view.scroll = Default::default();
     view.selected = None;

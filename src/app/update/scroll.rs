@@ -37,6 +37,7 @@ fn context<'a>(state: &'a AppState, view: &'a ThreadView) -> BlockContext<'a> {
         utc_offset_s: state.utc_offset_s,
         width: text_width(state),
         view,
+        now_ms: state.now_ms,
     }
 }
 
