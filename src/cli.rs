@@ -195,6 +195,11 @@ pub struct ChatArgs {
     #[arg(long, global = true)]
     pub utc: bool,
 
+    /// Write the command's requests and answers to this HAR 1.2 file (secrets redacted), for browser
+    /// developer tools or Fiddler.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub har: Option<PathBuf>,
+
     #[command(subcommand)]
     pub action: ChatCommand,
 }
@@ -394,8 +399,14 @@ pub struct ConsoleArgs {
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
 
-    /// Log level or tracing filter; the log is console.log in the data folder.
-    #[arg(long, default_value = "info", env = "ACS_INTEROP_LOG")]
+    /// Log level or tracing filter; the log is console.log in the data folder. The embedded
+    /// emulator's line per request is left out by default (the inspector shows every exchange);
+    /// `--log-level info` puts it in.
+    #[arg(
+        long,
+        default_value = "info,acs_interop::emulator::request_log=warn",
+        env = "ACS_INTEROP_LOG"
+    )]
     pub log_level: String,
 
     #[command(flatten)]
@@ -463,7 +474,9 @@ pub struct EmulatorArgs {
     pub callback_issuer: String,
 
     /// Log level (error, warn, info, debug, trace) or a tracing filter; logs go to standard error.
-    #[arg(long, default_value = "warn", env = "ACS_INTEROP_LOG")]
+    /// At info (the default) there is one line per request: method, path, status, latency, caller
+    /// and request id.
+    #[arg(long, default_value = "info", env = "ACS_INTEROP_LOG")]
     pub log_level: String,
 }
 

@@ -514,6 +514,7 @@ fn chat_options(
         utc: args.utc,
         utc_offset_s,
         display_name,
+        har: args.har,
         action,
     }
 }

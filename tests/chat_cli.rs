@@ -720,3 +720,49 @@ async fn a_running_console_publishes_its_endpoint_privately_and_removes_it_when_
     tmux.wait_for_text("EXIT=0").await;
     assert!(!file.exists(), "the console removed its endpoint file");
 }
+
+#[tokio::test]
+async fn har_records_the_commands_exchanges_without_secrets_even_when_refused() {
+    let s = Scene::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let har = dir.path().join("show.har");
+    let har_arg = har.display().to_string();
+    let unknown = "19:00000000000000000000000000000000@thread.v2";
+    let refused = s.as_alice(&["show", unknown, "--har", &har_arg]).await;
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    let text = std::fs::read_to_string(&har).expect("the HAR file is written");
+    let key = s.cs.rsplit("accesskey=").next().unwrap();
+    assert!(!text.contains(key), "the access key reached the HAR file");
+    assert!(!text.contains("eyJ"), "a token reached the HAR file");
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["log"]["version"], "1.2");
+    let entries = doc["log"]["entries"].as_array().unwrap();
+    let not_found = entries
+        .iter()
+        .find(|e| e["response"]["status"] == 404)
+        .expect("the refusal is in the file");
+    assert!(
+        not_found["request"]["url"]
+            .as_str()
+            .unwrap()
+            .contains("/chat/threads/")
+    );
+    assert!(
+        not_found["response"]["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["name"] == "x-ms-request-id"),
+        "{not_found}"
+    );
+
+    let nowhere = s
+        .as_alice(&["threads", "--har", "/nonexistent-folder/x.har"])
+        .await;
+    assert_eq!(nowhere.code, 2, "{}", nowhere.stderr);
+    assert!(
+        nowhere.stderr.contains("cannot write the HAR file"),
+        "{}",
+        nowhere.stderr
+    );
+}

@@ -65,13 +65,16 @@ fn metadata_text(m: &Metadata) -> String {
         .join(", ")
 }
 
-/// Words of `text` in lines of at most `width` columns; a word longer than that is cut.
+/// Words of `text` in lines of at most `width` columns; a word longer than that (a raw id) is
+/// broken over lines, never cut: every character of an id matters here.
 fn word_wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(8);
     let mut out: Vec<String> = Vec::new();
     let mut line = String::new();
-    for word in text.split_whitespace() {
-        let word = truncate_to_width(word, width);
+    let pieces = text
+        .split_whitespace()
+        .flat_map(|word| split_to_width(word, width));
+    for word in pieces {
         let needed = display_width(&line) + usize::from(!line.is_empty()) + display_width(&word);
         if !line.is_empty() && needed > width {
             out.push(std::mem::take(&mut line));
@@ -83,6 +86,21 @@ fn word_wrap(text: &str, width: usize) -> Vec<String> {
     }
     out.push(line);
     out
+}
+
+/// `word` in pieces of at most `width` columns.
+fn split_to_width(word: &str, width: usize) -> Vec<String> {
+    let mut pieces = vec![String::new()];
+    for g in unicode_segmentation::UnicodeSegmentation::graphemes(word, true) {
+        let last = pieces.last_mut().map_or(0, |p| display_width(p));
+        if last + display_width(g) > width {
+            pieces.push(String::new());
+        }
+        if let Some(piece) = pieces.last_mut() {
+            piece.push_str(g);
+        }
+    }
+    pieces
 }
 
 /// The width of the names before each value.

@@ -44,6 +44,8 @@ pub struct ChatOptions {
     pub utc_offset_s: i32,
     /// The name messages are sent under.
     pub display_name: String,
+    /// Write the command's exchanges to this HAR file.
+    pub har: Option<PathBuf>,
     pub action: ChatAction,
 }
 
@@ -214,6 +216,29 @@ pub async fn run(options: ChatOptions) -> u8 {
 
 async fn run_checked(options: &ChatOptions) -> Result<(), ChatError> {
     let checked = check(options)?;
+    // Before anything runs: a HAR file that cannot be written is bad input.
+    let wire = match &options.har {
+        Some(path) => {
+            crate::inspect::har::prepare(path).map_err(|e| ChatError::BadInput(e.to_string()))?;
+            crate::inspect::Tap::new()
+        }
+        None => crate::inspect::Tap::off(),
+    };
+    let result = reach_and_run(options, checked, &wire).await;
+    if let Some(path) = &options.har {
+        // Written whatever the outcome: a refusal is what the file is wanted for.
+        crate::inspect::har::write(path, &wire.entries()).map_err(|e| {
+            ChatError::Failed(format!("cannot write the HAR file {}: {e}", path.display()))
+        })?;
+    }
+    result
+}
+
+async fn reach_and_run(
+    options: &ChatOptions,
+    checked: Checked,
+    wire: &crate::inspect::Tap,
+) -> Result<(), ChatError> {
     let reached = reach(&ReachOptions {
         connection_string: options.connection_string.clone(),
         ca_cert: options.ca_cert.clone(),
@@ -231,7 +256,7 @@ async fn run_checked(options: &ChatOptions) -> Result<(), ChatError> {
         embedded: reached.embedded,
         state_dir: reached.console_dir.clone(),
         display_name: options.display_name.clone(),
-        tap: Default::default(),
+        tap: wire.clone(),
     };
     let result = match session::open(&target).await {
         Ok(session) => {
