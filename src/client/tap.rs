@@ -38,13 +38,7 @@ pub(crate) async fn finish(
 ) -> Result<reqwest::Response> {
     let response = match outcome {
         Ok(response) => response,
-        Err(e) => {
-            let error = http::network_error(e);
-            entry.latency_ms = Some(started.elapsed().as_millis() as u64);
-            entry.error = Some(redact::text(&error.to_string()));
-            tap.record(entry);
-            return Err(error);
-        }
+        Err(e) => return Err(failed(tap, entry, started, e)),
     };
     entry.status = Some(response.status().as_u16());
     entry.response.headers = headers(response.headers());
@@ -69,13 +63,7 @@ pub(crate) async fn finish(
     let response_headers = response.headers().clone();
     let bytes = match response.bytes().await {
         Ok(bytes) => bytes,
-        Err(e) => {
-            let error = http::network_error(e);
-            entry.latency_ms = Some(started.elapsed().as_millis() as u64);
-            entry.error = Some(redact::text(&error.to_string()));
-            tap.record(entry);
-            return Err(error);
-        }
+        Err(e) => return Err(failed(tap, entry, started, e)),
     };
     entry.latency_ms = Some(started.elapsed().as_millis() as u64);
     if !bytes.is_empty() {
@@ -87,6 +75,15 @@ pub(crate) async fn finish(
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = response_headers;
     Ok(reqwest::Response::from(rebuilt))
+}
+
+/// Records that `entry`'s request got no (whole) answer, and gives the error.
+fn failed(tap: &Tap, mut entry: Entry, started: Instant, e: reqwest::Error) -> super::ClientError {
+    let error = http::network_error(e);
+    entry.latency_ms = Some(started.elapsed().as_millis() as u64);
+    entry.error = Some(redact::text(&error.to_string()));
+    tap.record(entry);
+    error
 }
 
 fn content_type(headers: &HeaderMap) -> String {
