@@ -450,7 +450,7 @@ async fn run_doctor(args: DoctorArgs) -> u8 {
     if code == 2 {
         eprintln!("{output}");
     } else {
-        print!("{output}");
+        acs_interop::commands::print_line(output.trim_end_matches('\n'));
     }
     code
 }

@@ -766,3 +766,30 @@ async fn har_records_the_commands_exchanges_without_secrets_even_when_refused() 
         nowhere.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_stdout_stops_no_command_with_a_panic() {
+    let s = Scene::new().await;
+    let data_dir = s.data_dir();
+    for args in [
+        vec!["teams", "users"],
+        vec!["chat", "threads", "--data-dir", data_dir.as_str()],
+    ] {
+        let mut child = std::process::Command::new(BIN)
+            .args(&args)
+            .env("ACS_CONNECTION_STRING", &s.cs)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        // Nobody reads: the first line written meets a closed pipe.
+        drop(child.stdout.take());
+        let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+            .await
+            .expect("the wait ends")
+            .expect("it ends");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}

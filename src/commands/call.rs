@@ -228,7 +228,7 @@ pub async fn run(options: CallOptions) -> Result<u8, CallError> {
         ));
     };
     if !options.json {
-        println!("calling {target} from {source} (call {call_id}); Ctrl-C hangs up",);
+        crate::outln!("calling {target} from {source} (call {call_id}); Ctrl-C hangs up",);
     }
     follow(
         &client,
@@ -264,7 +264,7 @@ async fn follow(
     let mut last_event = now();
     let hang_up = |why: &str| {
         if !options.json {
-            println!("{why}: hanging up");
+            crate::outln!("{why}: hanging up");
         }
         client.hang_up(call_id)
     };
@@ -312,7 +312,7 @@ async fn follow(
             continue;
         }
         last_event = now();
-        println!("{}", render(&event, options.json));
+        crate::outln!("{}", render(&event, options.json));
         match event.kind() {
             Some(CallEventType::CallConnected) => {
                 connected = true;
@@ -323,7 +323,7 @@ async fn follow(
             Some(CallEventType::CreateCallFailed) => {
                 if !options.json {
                     for fix in fixes_for(admin, target).await {
-                        println!("fix: {fix}");
+                        crate::outln!("fix: {fix}");
                     }
                 }
                 return Ok(1);

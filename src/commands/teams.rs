@@ -150,7 +150,7 @@ pub async fn run(
         TeamsAction::StartCall { who, target } => admin.start_call(&who, &target).await?,
     };
     if json {
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string_pretty(&shown).context("printing the answer")?
         );
@@ -166,7 +166,7 @@ pub async fn run(
 fn print_calls(calls: &Value) {
     let list = calls.as_array().cloned().unwrap_or_default();
     if list.is_empty() {
-        println!("no live calls");
+        crate::outln!("no live calls");
     }
     for call in list {
         let people: Vec<String> = call["participants"]
@@ -204,7 +204,7 @@ fn print_calls(calls: &Value) {
             call["state"].as_str().unwrap_or("?"),
             people.join(", ")
         );
-        println!("{}", crate::text::sanitize_line(&line));
+        crate::outln!("{}", crate::text::sanitize_line(&line));
     }
 }
 
@@ -220,9 +220,9 @@ fn print_readable(value: &Value) {
                     other => format!("{k}={}", crate::text::sanitize_line(&other.to_string())),
                 })
                 .collect();
-            println!("{}", line.join("  "));
+            crate::outln!("{}", line.join("  "));
         }
         Value::Null => {}
-        other => println!("{}", crate::text::sanitize_line(&other.to_string())),
+        other => crate::outln!("{}", crate::text::sanitize_line(&other.to_string())),
     }
 }
