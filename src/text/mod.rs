@@ -7,11 +7,13 @@
 //!   semantic [`TextStyle`]s, which the UI maps to colours through its theme.
 //! - [`wrap_lines`], [`display_width`], [`truncate_to_width`]: fitting text to columns.
 //! - [`clipboard_text`]: lines as plain text for copying, each link target once.
+//! - [`safe_json`]: JSON for a terminal, with characters that could drive it escaped.
 //!
 //! Everything here is pure: no I/O and no terminal library.
 
 mod clipboard;
 mod html;
+pub mod safe_json;
 mod sanitize;
 mod style;
 mod wrap;

@@ -9,7 +9,6 @@ mod json;
 mod out;
 mod poll;
 mod read;
-mod safe_json;
 mod send;
 mod table;
 mod watch;
@@ -322,7 +321,7 @@ fn report(error: &ChatError, json: bool) {
                 "requestId": null,
             }}),
         };
-        let mut line = safe_json::to_string(&document, false);
+        let mut line = crate::text::safe_json::to_string(&document, false);
         line.push('\n');
         eprint!("{line}");
         return;

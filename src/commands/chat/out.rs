@@ -4,8 +4,8 @@
 use serde::Serialize;
 use std::io::{self, BufWriter, Stdout, Write};
 
-use super::safe_json;
 use super::when;
+use crate::text::safe_json;
 
 /// Where the commands print, and how.
 pub struct Out {

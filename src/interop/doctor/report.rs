@@ -41,7 +41,7 @@ pub fn error_report(error: &DoctorError, json: bool) -> String {
             "version": 1,
             "error": {"file": error.file, "field": error.field, "message": error.message, "text": error.to_string()},
         });
-        serde_json::to_string_pretty(&value).unwrap_or_default()
+        crate::text::safe_json::to_string(&value, true)
     } else {
         format!("error: {error}")
     }
@@ -85,7 +85,7 @@ fn json_report(verdict: &Verdict, user: &TeamsUser, resource_id: &str) -> String
         "reasons": reasons,
         "fixes": verdict.fixes,
     });
-    serde_json::to_string_pretty(&value).unwrap_or_default()
+    crate::text::safe_json::to_string(&value, true)
 }
 
 fn text_report(verdict: &Verdict, user: &TeamsUser, resource_id: &str) -> String {
@@ -184,9 +184,8 @@ fn ps_bool(b: bool) -> &'static str {
     if b { "True" } else { "False" }
 }
 
-/// Text from an export, with control characters replaced so it cannot drive the terminal.
+/// Text from an export through the sanitiser, so it cannot drive the terminal: control characters,
+/// escape sequences, bidi overrides and line separators become visible placeholders.
 fn plain(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect()
+    crate::text::sanitize_line(s).into_owned()
 }

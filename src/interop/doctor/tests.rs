@@ -251,14 +251,19 @@ To fix, run:
 #[test]
 fn text_report_neutralises_control_characters_from_exports() {
     let (config, policies, mut user) = parse_texts(FED, POLICIES, USER).unwrap();
-    user.display_name = "Evil\u{1b}[2J".into();
+    user.display_name = "Evil\u{1b}[2J \u{202e}txt.exe\u{2028}next".into();
+    user.user_principal_name = "meg\u{202e}an@contoso.com\u{2029}".into();
+    user.external_access_policy = Some("Tag:No\u{202e}Acs\u{2066}".into());
     let out = report(
         &crate::interop::evaluate(&config, &policies, &user, RES),
         &user,
         RES,
         false,
     );
-    assert!(!out.contains('\u{1b}'));
+    for c in ['\u{1b}', '\u{202e}', '\u{2028}', '\u{2029}', '\u{2066}'] {
+        assert!(!out.contains(c), "{:?} reached the report:\n{out}", c);
+    }
+    assert!(out.contains("Evil"), "the rest of the name stays:\n{out}");
 }
 
 #[test]
@@ -328,4 +333,22 @@ fn errors_render_as_text_or_json() {
         value["error"]["text"],
         "policies: Identity is missing in the 2nd policy"
     );
+}
+
+#[test]
+fn json_report_escapes_what_could_drive_the_terminal_and_keeps_it_exact() {
+    let (config, policies, mut user) = parse_texts(FED, POLICIES, USER).unwrap();
+    user.display_name = "Megan \u{202e}nagem\u{2028}".into();
+    let out = report(
+        &crate::interop::evaluate(&config, &policies, &user, RES),
+        &user,
+        RES,
+        true,
+    );
+    assert!(
+        !out.contains('\u{202e}') && !out.contains('\u{2028}'),
+        "{out}"
+    );
+    let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(value["user"]["displayName"], "Megan \u{202e}nagem\u{2028}");
 }
