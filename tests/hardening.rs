@@ -67,3 +67,55 @@ async fn the_bearer_scheme_is_case_insensitive() {
         .await;
     response.expect(401);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_versions_must_name_real_days_and_previews_are_not_their_ga_version() {
+    let mut config = support::test_config();
+    config.strict_api_version = true;
+    let e = TestEmulator::start_with(config).await;
+    let (_, token) = e.create_user().await;
+    for (version, status) in [
+        ("2024-03-07", 200),
+        ("1999-13-45", 400),
+        ("2025-02-30", 400),
+        ("2024-03-07-preview", 400),
+    ] {
+        let response = e
+            .send(
+                Method::GET,
+                &format!("/chat/threads?api-version={version}"),
+                &[("authorization", format!("Bearer {token}").as_str())],
+                Vec::new(),
+            )
+            .await;
+        if status == 200 {
+            response.expect(200);
+        } else {
+            response.expect_error(400, "UnsupportedApiVersion");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_needs_a_short_printable_name() {
+    let e = TestEmulator::start().await;
+    let long = "p".repeat(acs_interop::emulator::tenant::MAX_POLICY_NAME_CHARS + 1);
+    for identity in ["", "Tag:", "  ", long.as_str(), "bad\u{7}name"] {
+        let response = e
+            .identity(
+                Method::POST,
+                "/emulator/teams/policies",
+                Some(&serde_json::json!({"Identity": identity, "EnableAcsFederationAccess": true})),
+            )
+            .await;
+        response.expect_error(400, "InvalidParameter");
+    }
+    let ok = "p".repeat(acs_interop::emulator::tenant::MAX_POLICY_NAME_CHARS);
+    e.identity(
+        Method::POST,
+        "/emulator/teams/policies",
+        Some(&serde_json::json!({"Identity": ok, "EnableAcsFederationAccess": true})),
+    )
+    .await
+    .expect(201);
+}

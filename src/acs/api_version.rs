@@ -53,26 +53,44 @@ pub fn known_versions(surface: Surface) -> &'static [&'static str] {
     }
 }
 
+/// Every version listed is a GA date; a `-preview` of one of them is a different version, which
+/// this build does not know.
 pub fn check(surface: Surface, version: &str) -> VersionCheck {
-    let date = version.strip_suffix("-preview").unwrap_or(version);
+    let (date, preview) = match version.strip_suffix("-preview") {
+        Some(date) => (date, true),
+        None => (version, false),
+    };
     if !is_date(date) {
         return VersionCheck::Malformed;
     }
-    if known_versions(surface).contains(&date) {
+    if !preview && known_versions(surface).contains(&date) {
         VersionCheck::Known
     } else {
         VersionCheck::UnknownDate
     }
 }
 
+/// `YYYY-MM-DD` naming a day that exists (no month 13, no 30 February).
 fn is_date(text: &str) -> bool {
     let b = text.as_bytes();
-    b.len() == 10
+    let shaped = b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
         && b.iter()
             .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shaped {
+        return false;
+    }
+    let number = |range: std::ops::Range<usize>| text[range].parse::<u16>().ok();
+    let (Some(year), Some(month), Some(day)) = (number(0..4), number(5..7), number(8..10)) else {
+        return false;
+    };
+    let Ok(month) = time::Month::try_from(u8::try_from(month).unwrap_or(0)) else {
+        return false;
+    };
+    u8::try_from(day)
+        .is_ok_and(|day| time::Date::from_calendar_date(i32::from(year), month, day).is_ok())
 }
 
 #[cfg(test)]
@@ -83,8 +101,15 @@ mod tests {
     fn sorts_versions() {
         assert_eq!(check(Surface::Chat, "2024-03-07"), VersionCheck::Known);
         assert_eq!(
-            check(Surface::Chat, "2025-03-15-preview"),
-            VersionCheck::Known
+            check(Surface::Chat, "2024-03-07-preview"),
+            VersionCheck::UnknownDate,
+            "a preview of a GA date is another version"
+        );
+        assert_eq!(check(Surface::Chat, "1999-13-45"), VersionCheck::Malformed);
+        assert_eq!(check(Surface::Chat, "2025-02-30"), VersionCheck::Malformed);
+        assert_eq!(
+            check(Surface::Chat, "2024-02-29"),
+            VersionCheck::UnknownDate
         );
         assert_eq!(
             check(Surface::Chat, "2030-01-01"),

@@ -141,11 +141,36 @@ fn tagged(identity: &str) -> String {
     }
 }
 
+/// The longest policy name accepted. Teams documents none; names are short words in practice, and
+/// an unbounded one would be stored and printed by every command that lists policies.
+pub const MAX_POLICY_NAME_CHARS: usize = 256;
+
+/// A new policy's name: not empty, not longer than [`MAX_POLICY_NAME_CHARS`], no control characters.
+fn check_policy_name(identity: &str) -> Result<(), ApiError> {
+    let name = identity.strip_prefix("Tag:").unwrap_or(identity);
+    let refuse = |why: String| {
+        Err(ApiError::new(StatusCode::BAD_REQUEST, "InvalidParameter", why).with_target("Identity"))
+    };
+    if name.trim().is_empty() {
+        return refuse("The policy needs a name: Identity is empty.".into());
+    }
+    if name.chars().count() > MAX_POLICY_NAME_CHARS {
+        return refuse(format!(
+            "The policy name is longer than {MAX_POLICY_NAME_CHARS} characters."
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return refuse("The policy name holds control characters.".into());
+    }
+    Ok(())
+}
+
 /// `New-CsExternalAccessPolicy`.
 pub async fn new_policy(
     State(state): State<EmulatorState>,
     AcsJson(body): AcsJson<NewPolicy>,
 ) -> Result<Response, ApiError> {
+    check_policy_name(&body.identity)?;
     let identity = tagged(&body.identity);
     let policy = state
         .tenant

@@ -3,6 +3,7 @@
 //! emulator's database so changes survive restarts.
 
 pub(crate) mod admin;
+pub use admin::MAX_POLICY_NAME_CHARS;
 pub(crate) mod personas;
 pub mod seed;
 
