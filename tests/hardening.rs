@@ -119,3 +119,32 @@ async fn a_policy_needs_a_short_printable_name() {
     .await
     .expect(201);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_from_the_http_layer_come_in_the_acs_shape() {
+    let e = TestEmulator::start().await;
+    let (_, token) = e.create_user().await;
+    let bad_path = e
+        .send(
+            Method::GET,
+            "/chat/threads/%ff?api-version=2024-03-07",
+            &[("authorization", format!("Bearer {token}").as_str())],
+            Vec::new(),
+        )
+        .await;
+    bad_path.expect_error(400, "BadRequest");
+    let no_thread = e
+        .identity(
+            Method::DELETE,
+            "/emulator/teams/users/megan@contoso.example/messages/1",
+            None,
+        )
+        .await;
+    let error = no_thread.expect_error(400, "BadRequest");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("threadId")),
+        "{error}"
+    );
+}

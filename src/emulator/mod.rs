@@ -5,6 +5,7 @@ mod auth;
 mod calling;
 mod chat;
 mod error;
+mod error_shape;
 mod extract;
 mod identity;
 mod paging;
@@ -543,6 +544,7 @@ fn router(state: EmulatorState) -> Router {
         .merge(emulator)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(error_shape::acs_errors))
         .layer(from_fn_with_state(state.clone(), request_log::log_and_tag))
         .with_state(state)
 }
