@@ -1,6 +1,7 @@
 //! acs-interop: command-line entry point. Parses arguments and dispatches; nothing else.
 
 mod cli;
+mod headless;
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
@@ -10,12 +11,10 @@ use std::process::ExitCode;
 use acs_interop::acs::connection_string::ConnectionString;
 use acs_interop::app::launch::{Endpoint, LaunchOptions, launch};
 use acs_interop::commands::doctor::{DoctorSource, doctor};
-use acs_interop::commands::teams::TeamsAction;
 use acs_interop::config::{Settings, paths};
 use acs_interop::emulator::{Emulator, EmulatorConfig, Storage};
 use cli::{
-    CallArgs, ChatArgs, ChatCommand, Cli, Command, ConnectionArgs, ConsoleArgs, DoctorArgs,
-    EmulatorArgs, OnOff, ReplayArgs, TeamsArgs, TeamsCommand,
+    CallArgs, Cli, Command, ConnectionArgs, ConsoleArgs, DoctorArgs, EmulatorArgs, ReplayArgs,
 };
 
 /// Writes a line to standard output, ignoring a closed or full stdout: the emulator serves on whether
@@ -56,9 +55,10 @@ fn main() -> ExitCode {
         Some(Command::Doctor(args)) => {
             return ExitCode::from(runtime.block_on(run_doctor(args)));
         }
-        Some(Command::Teams(args)) => runtime.block_on(run_teams(cli.connection, args)),
+        Some(Command::Teams(args)) => runtime.block_on(headless::run_teams(cli.connection, args)),
         Some(Command::Chat(args)) => {
-            let options = chat_options(cli.connection, cli.console.user_id, args, utc_offset_s);
+            let options =
+                headless::chat_options(cli.connection, cli.console.user_id, args, utc_offset_s);
             return ExitCode::from(runtime.block_on(acs_interop::commands::chat::run(options)));
         }
         Some(Command::Completions { shell }) => {
@@ -456,172 +456,11 @@ async fn run_doctor(args: DoctorArgs) -> u8 {
 }
 
 /// Your display name in threads: $USER, as the console's default.
-fn default_display_name() -> String {
+pub(crate) fn default_display_name() -> String {
     std::env::var("USER")
         .ok()
         .filter(|u| !u.is_empty())
         .unwrap_or_else(|| "me".to_string())
-}
-
-fn chat_options(
-    connection: ConnectionArgs,
-    console_user_id: Option<String>,
-    args: ChatArgs,
-    utc_offset_s: i32,
-) -> acs_interop::commands::chat::ChatOptions {
-    use acs_interop::commands::chat::ChatAction;
-    let display_name = match &args.action {
-        ChatCommand::Send {
-            name: Some(name), ..
-        } => name.clone(),
-        _ => default_display_name(),
-    };
-    let action = match args.action {
-        ChatCommand::Threads => ChatAction::Threads,
-        ChatCommand::Show { thread, messages } => ChatAction::Show { thread, messages },
-        ChatCommand::Messages {
-            thread,
-            limit,
-            all,
-            since,
-        } => ChatAction::Messages {
-            thread,
-            limit,
-            all,
-            since,
-        },
-        ChatCommand::Participants { thread } => ChatAction::Participants { thread },
-        ChatCommand::Receipts { thread } => ChatAction::Receipts { thread },
-        ChatCommand::Send {
-            thread,
-            text,
-            html,
-            name: _,
-        } => ChatAction::Send { thread, text, html },
-        ChatCommand::Watch { thread, poll } => ChatAction::Watch {
-            thread,
-            poll_secs: poll,
-        },
-    };
-    acs_interop::commands::chat::ChatOptions {
-        connection_string: connection.connection_string,
-        ca_cert: connection.ca_cert,
-        data_dir: connection.data_dir,
-        // `acs-interop --user-id X chat ...` means the same as after `chat`.
-        user_id: args.user_id.or(console_user_id),
-        act: args.act,
-        json: connection.json,
-        utc: args.utc,
-        utc_offset_s,
-        display_name,
-        har: args.har,
-        action,
-    }
-}
-
-async fn run_teams(connection: ConnectionArgs, args: TeamsArgs) -> anyhow::Result<()> {
-    use acs_interop::commands::endpoint::{ReachOptions, reach};
-    let reached = reach(&ReachOptions {
-        connection_string: connection.connection_string,
-        ca_cert: connection.ca_cert,
-        data_dir: connection.data_dir,
-    })
-    .await?;
-    let action = match args.action {
-        TeamsCommand::Users => TeamsAction::Users,
-        TeamsCommand::User { who } => TeamsAction::User { who },
-        TeamsCommand::Federation {
-            enable,
-            allow,
-            disallow,
-        } => TeamsAction::Federation {
-            enable,
-            allow,
-            disallow,
-        },
-        TeamsCommand::Policies => TeamsAction::Policies,
-        TeamsCommand::NewPolicy { identity, acs } => TeamsAction::NewPolicy {
-            identity,
-            acs_access: acs,
-        },
-        TeamsCommand::SetPolicy { identity, acs } => TeamsAction::SetPolicy {
-            identity,
-            acs_access: acs,
-        },
-        TeamsCommand::Grant { who, policy } => TeamsAction::Grant {
-            who,
-            policy: (!policy.eq_ignore_ascii_case("global")).then_some(policy),
-        },
-        TeamsCommand::Say {
-            who,
-            thread_id,
-            text,
-            html,
-            image,
-            file,
-        } => TeamsAction::Say {
-            who,
-            thread_id,
-            text,
-            html,
-            images: image,
-            files: file,
-        },
-        TeamsCommand::Type { who, thread_id } => TeamsAction::Type { who, thread_id },
-        TeamsCommand::Edit {
-            who,
-            thread_id,
-            message_id,
-            text,
-        } => TeamsAction::Edit {
-            who,
-            thread_id,
-            message_id,
-            text,
-        },
-        TeamsCommand::Leave { who, thread_id } => TeamsAction::Leave { who, thread_id },
-        TeamsCommand::Calls => TeamsAction::Calls,
-        TeamsCommand::Record { who, action } => TeamsAction::CallAction {
-            who,
-            action: "recording",
-            body: serde_json::json!({"active": action == OnOff::Start}),
-        },
-        TeamsCommand::Transcribe { who, action } => TeamsAction::CallAction {
-            who,
-            action: "transcription",
-            body: serde_json::json!({"active": action == OnOff::Start}),
-        },
-        TeamsCommand::Hold { who, action } => TeamsAction::CallAction {
-            who,
-            action: "hold",
-            body: serde_json::json!({"onHold": action == OnOff::Start}),
-        },
-        TeamsCommand::Hangup { who } => TeamsAction::CallAction {
-            who,
-            action: "hangup",
-            body: serde_json::json!({}),
-        },
-        TeamsCommand::Transfer { who, target } => TeamsAction::CallAction {
-            who,
-            action: "transfer",
-            body: serde_json::json!({"target": target}),
-        },
-        TeamsCommand::Forward { who, target } => TeamsAction::CallAction {
-            who,
-            action: "forward",
-            body: serde_json::json!({"target": target}),
-        },
-        TeamsCommand::Call { who, target } => TeamsAction::StartCall { who, target },
-    };
-    let result = acs_interop::commands::teams::run(
-        &reached.connection,
-        reached.ca_cert.clone(),
-        connection.json,
-        action,
-    )
-    .await;
-    reached.close().await;
-    result
 }
 
 /// Exit code 0 when the call connected and ended normally, 1 when it failed or was refused, 2 on bad
