@@ -16,6 +16,8 @@ pub struct StoredEvent {
 
 /// How many events each user keeps for reconnecting clients.
 const KEEP_PER_USER: i64 = 10_000;
+/// Every this many events of a user, those beyond [`KEEP_PER_USER`] are dropped as the event is logged.
+const TRIM_EVERY: i64 = 500;
 
 impl Db {
     /// Records `event` for `user` with that user's next sequence number; it is published on commit.
@@ -38,6 +40,12 @@ impl Db {
                 "INSERT INTO events (user_id, seq, frame, created_ms) VALUES (?1, ?2, ?3, ?4)",
             )?
             .execute(params![user, seq, text, now_ms])?;
+        if seq % TRIM_EVERY == 0 {
+            // The log stays bounded however busy a user is, not only at the periodic prune.
+            self.conn
+                .prepare_cached("DELETE FROM events WHERE user_id = ?1 AND seq <= ?2")?
+                .execute(params![user, seq - KEEP_PER_USER])?;
+        }
         self.pending.push(PendingEvent {
             user: user.to_string(),
             seq: seq as u64,
@@ -93,5 +101,61 @@ impl Db {
             params![KEEP_PER_USER],
         )?;
         Ok(removed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::acs::events::TypingIndicatorEvent;
+    use crate::acs::identifier::CommunicationIdentifier;
+    use crate::emulator::store::{Durability, PendingCallback, Publisher, Store};
+
+    struct Nowhere;
+
+    impl Publisher for Nowhere {
+        fn publish_frame(&self, _: &str, _: u64, _: Arc<str>) {}
+        fn publish_callback(&self, _: PendingCallback) {}
+    }
+
+    fn typing(user: &str) -> ChatEvent {
+        let who = CommunicationIdentifier::from_raw_id(user).to_model();
+        ChatEvent::TypingIndicatorReceived(TypingIndicatorEvent {
+            thread_id: "19:t@thread.v2".into(),
+            sender: who.clone(),
+            sender_display_name: "Ana".into(),
+            recipient: who,
+            version: "1".into(),
+            received_on: "2026-11-30T10:00:00Z".into(),
+        })
+    }
+
+    #[tokio::test]
+    async fn a_busy_users_log_stays_bounded_between_prunes() {
+        let store = Store::open(None, Arc::new(Nowhere), Durability::Relaxed).expect("a store");
+        let user = "8:acs:busy";
+        let total = KEEP_PER_USER + 3 * TRIM_EVERY + 7;
+        let (kept, oldest, newest) = store
+            .run(move |db| {
+                for _ in 0..total {
+                    db.emit(user, typing(user), 1)?;
+                }
+                let kept: i64 = db.conn.query_row(
+                    "SELECT COUNT(*) FROM events WHERE user_id = ?1",
+                    params![user],
+                    |r| r.get(0),
+                )?;
+                let (_, oldest) = db.events_since(user, 0, 1)?;
+                Ok((kept, oldest, db.last_event_seq(user)?))
+            })
+            .await
+            .expect("the events are logged");
+        assert_eq!(newest, total as u64);
+        assert!(
+            kept <= KEEP_PER_USER + TRIM_EVERY,
+            "{kept} events kept for one user"
+        );
+        // The newest KEEP_PER_USER are always there for a client that reconnects.
+        assert!(oldest.is_some_and(|o| o <= (total - KEEP_PER_USER + 1) as u64));
     }
 }
