@@ -91,6 +91,18 @@ async fn a_sent_message_goes_through_the_outbox_and_is_reported_sent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_crash_the_outbox_resends_only_what_the_thread_does_not_hold() {
+    resume_after_crash(0).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_crash_a_message_is_found_however_busy_the_thread_has_been_since() {
+    // More than five pages of 200 arrived after it, from someone else.
+    resume_after_crash(1_200).await;
+}
+
+/// A crash after "landed" reached the service and before "lost" did, then `busy_after` messages from
+/// Alice, then a restart.
+async fn resume_after_crash(busy_after: usize) {
     let e = TestEmulator::start().await;
     let dir = tempfile::tempdir().unwrap();
     let outbox_path = dir.path().join("outbox.sqlite3");
@@ -119,6 +131,10 @@ async fn after_a_crash_the_outbox_resends_only_what_the_thread_does_not_hold() {
     )
     .await
     .expect(201);
+    for i in 0..busy_after {
+        e.send_message(&alice.1, &thread, &format!("busy {i}"))
+            .await;
+    }
     let outbox = Outbox::open(Some(&outbox_path)).unwrap();
     let earlier = acs_interop::acs::time::now_ms() - 5_000;
     for (id, content) in [("c-landed", "landed"), ("c-lost", "lost")] {
@@ -148,7 +164,7 @@ async fn after_a_crash_the_outbox_resends_only_what_the_thread_does_not_hold() {
             .await;
     }
     let (messages, _) = e
-        .list_all(&alice.1, &thread_path(&thread, "/messages?maxPageSize=50"))
+        .list_all(&alice.1, &thread_path(&thread, "/messages?maxPageSize=200"))
         .await;
     let count = |text: &str| {
         messages
@@ -305,4 +321,93 @@ async fn without_a_push_channel_the_backend_polls_and_says_so() {
             _ => None,
         })
         .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn older_messages_the_console_let_go_of_come_back_from_just_before_the_oldest_kept() {
+    let e = TestEmulator::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut running = start(target(&e, dir.path(), false), None);
+    let me = my_id(&mut running).await;
+    let alice = e.create_user().await;
+    let thread = e.create_thread(&alice.1, "Busy", &[&me]).await;
+    let mut ids = Vec::new();
+    for i in 0..500 {
+        ids.push(e.send_message(&alice.1, &thread, &format!("m{i}")).await);
+    }
+    running
+        .commands
+        .send(Command::OpenThread {
+            thread_id: thread.clone(),
+        })
+        .await
+        .unwrap();
+    running
+        .wait_for("the newest page", |e| match e {
+            BackendEvent::Messages {
+                older_available: Some(true),
+                ..
+            } => Some(()),
+            _ => None,
+        })
+        .await;
+    // The console keeps m300.. and drops what is older, far past the page the backend fetched.
+    let oldest_kept: i64 = ids[300].parse().unwrap();
+    for command in [
+        Command::DroppedOlder {
+            thread_id: thread.clone(),
+            oldest_kept,
+        },
+        Command::LoadOlder {
+            thread_id: thread.clone(),
+        },
+    ] {
+        running.commands.send(command).await.unwrap();
+    }
+    let (bodies, older) = running
+        .wait_for("the page before the oldest kept", |e| match e {
+            BackendEvent::Messages {
+                messages,
+                older_available: Some(older),
+                ..
+            } => Some((
+                messages.iter().map(|m| m.body.clone()).collect::<Vec<_>>(),
+                *older,
+            )),
+            _ => None,
+        })
+        .await;
+    assert!(bodies.contains(&"m299".to_string()), "{bodies:?}");
+    assert!(
+        !bodies.iter().any(|b| b == "m300" || b == "m450"),
+        "nothing kept comes twice: {bodies:?}"
+    );
+    assert!(older, "m0.. are older still");
+    // And paging on from there continues where that page ended.
+    running
+        .commands
+        .send(Command::LoadOlder {
+            thread_id: thread.clone(),
+        })
+        .await
+        .unwrap();
+    let next = running
+        .wait_for("the next older page", |e| match e {
+            BackendEvent::Messages {
+                messages,
+                older_available: Some(_),
+                ..
+            } => Some(messages.iter().map(|m| m.body.clone()).collect::<Vec<_>>()),
+            _ => None,
+        })
+        .await;
+    let oldest_of_first = bodies
+        .iter()
+        .filter_map(|b| b.strip_prefix('m')?.parse::<usize>().ok())
+        .min()
+        .unwrap();
+    assert!(
+        next.contains(&format!("m{}", oldest_of_first - 1)),
+        "{next:?}"
+    );
 }

@@ -56,21 +56,21 @@ async fn report(ctx: &Ctx, m: &Outgoing, state: SendState) {
     .await;
 }
 
+/// How much earlier than this machine's clock says the service may have stamped a message.
+const CLOCK_SKEW_S: i64 = 300;
+
 /// Finds the message in its thread by client id: it may have arrived before a timeout or a crash.
-async fn already_held(ctx: &Ctx, m: &Outgoing) -> Option<String> {
-    let since = time::OffsetDateTime::from_unix_timestamp((m.created_ms / 1000) - 120).ok();
+/// Every page since the message was written is looked at, however busy the thread has been since;
+/// an error means the answer is unknown, so the caller must not send blind.
+async fn already_held(ctx: &Ctx, m: &Outgoing) -> Result<Option<String>, ClientError> {
+    let since = time::OffsetDateTime::from_unix_timestamp(m.created_ms / 1000 - CLOCK_SKEW_S).ok();
     let mut query = MessagesQuery {
         max_page_size: Some(200),
         start_time: since,
         next_link: None,
     };
-    // A few pages at most: the message was sent at `created_ms`, and pages go back from now.
-    for _ in 0..5 {
-        let page = ctx
-            .chat
-            .list_messages(&m.thread_id, query.clone())
-            .await
-            .ok()?;
+    loop {
+        let page = ctx.chat.list_messages(&m.thread_id, query.clone()).await?;
         if let Some(found) = page.value.iter().find(|msg| {
             msg.metadata
                 .as_ref()
@@ -78,11 +78,13 @@ async fn already_held(ctx: &Ctx, m: &Outgoing) -> Option<String> {
                 .map(String::as_str)
                 == Some(m.client_id.as_str())
         }) {
-            return Some(found.id.clone());
+            return Ok(Some(found.id.clone()));
         }
-        query.next_link = Some(page.next_link?);
+        match page.next_link {
+            Some(next) => query.next_link = Some(next),
+            None => return Ok(None),
+        }
     }
-    None
 }
 
 /// Sends one outbox message, checking the thread first whenever an earlier attempt may have landed.
@@ -111,11 +113,27 @@ pub async fn deliver(ctx: &Ctx, client_id: &str) {
     let mut round = 0;
     let mut throttled = 0;
     loop {
-        if uncertain && let Some(id) = already_held(ctx, &m).await {
-            let _ = ctx.outbox.remove(&m.client_id);
-            write.already_held(&id);
-            report(ctx, &m, SendState::Sent { message_id: id }).await;
-            return;
+        if uncertain {
+            match already_held(ctx, &m).await {
+                Ok(Some(id)) => {
+                    let _ = ctx.outbox.remove(&m.client_id);
+                    write.already_held(&id);
+                    report(ctx, &m, SendState::Sent { message_id: id }).await;
+                    return;
+                }
+                Ok(None) => {}
+                // Whether it landed is unknown: look again later rather than risk a duplicate.
+                Err(e) if e.is_retryable() && round < MAX_ROUNDS => {
+                    round += 1;
+                    let wait = e
+                        .retry_after()
+                        .unwrap_or(Duration::from_secs(1 << round.min(4)));
+                    write.retrying(&e, wait, round);
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                Err(e) => return give_up(ctx, &m, &write, &e).await,
+            }
         }
         let request = SendChatMessageRequest {
             content: m.content.clone(),
@@ -162,24 +180,26 @@ pub async fn deliver(ctx: &Ctx, client_id: &str) {
                 write.retrying(&e, wait, round);
                 tokio::time::sleep(wait).await;
             }
-            Err(e) => {
-                write.failed(&e);
-                let reason = short_reason(&e);
-                let _ = ctx.outbox.mark_failed(&m.client_id, Some(&reason));
-                report(
-                    ctx,
-                    &m,
-                    SendState::Failed {
-                        reason: SafeText::new(&reason),
-                    },
-                )
-                .await;
-                let (what, fix) = failure("send the message", &e);
-                ctx.emit(BackendEvent::Failure { what, fix }).await;
-                return;
-            }
+            Err(e) => return give_up(ctx, &m, &write, &e).await,
         }
     }
+}
+
+/// The message stays in the outbox marked failed, for the user to retry, and the failure is shown.
+async fn give_up(ctx: &Ctx, m: &Outgoing, write: &Write<'_>, e: &ClientError) {
+    write.failed(e);
+    let reason = short_reason(e);
+    let _ = ctx.outbox.mark_failed(&m.client_id, Some(&reason));
+    report(
+        ctx,
+        m,
+        SendState::Failed {
+            reason: SafeText::new(&reason),
+        },
+    )
+    .await;
+    let (what, fix) = failure("send the message", e);
+    ctx.emit(BackendEvent::Failure { what, fix }).await;
 }
 
 fn short_reason(e: &ClientError) -> String {
