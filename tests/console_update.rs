@@ -524,3 +524,106 @@ fn copying_a_message_sends_its_text_to_the_clipboard() {
     let effects = update(&mut state, key(KeyCode::Char('y')));
     assert_eq!(effects, vec![Effect::Copy("Bold plan from Teams".into())]);
 }
+
+/// News one message at a time, as a busy thread sends it.
+fn news(state: &mut AppState, thread_id: &str, orders: std::ops::Range<i64>) -> Vec<Command> {
+    let mut sent = Vec::new();
+    for order in orders {
+        let effects = backend(
+            state,
+            BackendEvent::Messages {
+                thread_id: thread_id.into(),
+                messages: vec![message(order, ALICE, "Alice", &format!("news {order}"))],
+                older_available: None,
+            },
+        );
+        sent.extend(commands(&effects));
+    }
+    sent
+}
+
+#[test]
+fn a_busy_thread_keeps_its_newest_messages_and_fetches_older_ones_again_on_scroll() {
+    use acs_interop::app::state::LOADED_CAP;
+    let mut state = connected(120, 40);
+    let total = (LOADED_CAP * 2) as i64;
+    let sent = news(&mut state, PLANS, NOW + 1..NOW + 1 + total);
+    let view = &state.views[PLANS];
+    assert!(view.messages.len() <= LOADED_CAP + LOADED_CAP / 4);
+    assert_eq!(view.last_order(), Some(NOW + total), "the newest is shown");
+    assert!(view.older_available, "the dropped ones can come back");
+    let oldest_kept = *view.messages.keys().next().expect("messages");
+    let dropped: Vec<i64> = sent
+        .iter()
+        .filter_map(|c| match c {
+            Command::DroppedOlder {
+                thread_id,
+                oldest_kept,
+            } if thread_id == PLANS => Some(*oldest_kept),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(dropped.last(), Some(&oldest_kept), "the backend is told");
+    let screen = screen_rows(&draw(&state, &acs_interop::config::Theme::default_dark()));
+    assert!(
+        screen
+            .iter()
+            .any(|r| r.contains(&format!("news {}", NOW + total))),
+        "{screen:#?}"
+    );
+
+    // Reading back holds on to everything: nothing is dropped under the reader.
+    update(&mut state, key(KeyCode::Esc));
+    update(&mut state, key(KeyCode::PageUp));
+    let held = state.views[PLANS].messages.len();
+    let sent = news(&mut state, PLANS, NOW + 1 + total..NOW + 1 + total + 1_000);
+    assert!(
+        !sent
+            .iter()
+            .any(|c| matches!(c, Command::DroppedOlder { .. }))
+    );
+    assert_eq!(state.views[PLANS].messages.len(), held + 1_000);
+}
+
+#[test]
+fn a_thread_in_the_background_drops_its_place_with_its_oldest_messages() {
+    use acs_interop::app::state::LOADED_CAP;
+    let mut state = connected(120, 40);
+    news(&mut state, RANDOM, NOW + 1..NOW + 11);
+    let view = state.views.get_mut(RANDOM).expect("the thread's view");
+    view.selected = Some(NOW + 3);
+    news(
+        &mut state,
+        RANDOM,
+        NOW + 11..NOW + 11 + 2 * LOADED_CAP as i64,
+    );
+    let view = &state.views[RANDOM];
+    assert!(view.messages.len() <= LOADED_CAP + LOADED_CAP / 4);
+    assert_eq!(view.selected, None, "the selected message was let go");
+}
+
+#[test]
+fn a_first_thread_opens_by_itself_even_when_its_news_comes_before_it() {
+    let mut state = AppState::new(Keymap::default());
+    backend(&mut state, BackendEvent::Threads(Vec::new()));
+    // Being added brings a system message before the thread's own event.
+    backend(
+        &mut state,
+        BackendEvent::Messages {
+            thread_id: PLANS.into(),
+            messages: vec![message(NOW, ALICE, "Alice", "welcome")],
+            older_available: None,
+        },
+    );
+    let effects = backend(
+        &mut state,
+        BackendEvent::ThreadChanged(thread(PLANS, "Plans", NOW, 0)),
+    );
+    assert_eq!(state.open_thread.as_deref(), Some(PLANS));
+    assert_eq!(
+        commands(&effects),
+        vec![Command::OpenThread {
+            thread_id: PLANS.into()
+        }]
+    );
+}

@@ -110,6 +110,11 @@ pub struct Typist {
     pub until_ms: i64,
 }
 
+/// The most messages a thread holds while following the newest (news past it drops the oldest).
+pub const LOADED_CAP: usize = 2_000;
+/// How far past the cap a thread grows before dropping, so dropping is not paid per message.
+const DROP_SLACK: usize = 500;
+
 /// Everything known about one thread.
 #[derive(Debug, Clone, Default)]
 pub struct ThreadView {
@@ -177,6 +182,41 @@ impl ThreadView {
             }
         }
         added
+    }
+
+    /// Lets go of the oldest messages once more than [`LOADED_CAP`] and some are held, keeping the
+    /// newest [`LOADED_CAP`], so a busy thread costs bounded memory; scrolling back fetches them again.
+    /// The open thread keeps everything while the user reads back (a selection, a scroll, a seek or
+    /// a page on its way); another thread drops its place in the history instead. Returns the oldest
+    /// order kept when anything was dropped.
+    pub fn drop_beyond_cap(&mut self, is_open: bool) -> Option<i64> {
+        if self.messages.len() <= LOADED_CAP + DROP_SLACK || self.loading_older {
+            return None;
+        }
+        let reading_back =
+            self.selected.is_some() || self.scroll.anchor.is_some() || self.seek.is_some();
+        if is_open && reading_back {
+            return None;
+        }
+        let cutoff = *self.messages.keys().nth(self.messages.len() - LOADED_CAP)?;
+        self.messages = self.messages.split_off(&cutoff);
+        self.older_available = true;
+        let dropped = |order: &Option<i64>| order.is_some_and(|o| o < cutoff);
+        if dropped(&self.selected) || dropped(&self.scroll.anchor) {
+            self.selected = None;
+            self.scroll = Scroll::default();
+        }
+        if dropped(&self.unread_marker) {
+            self.unread_marker = None;
+        }
+        if let Some(search) = self.search.as_mut() {
+            search.hits = search.hits.split_off(&cutoff);
+            if dropped(&search.current) {
+                search.current = None;
+            }
+        }
+        self.seek = None;
+        Some(cutoff)
     }
 
     pub fn last_order(&self) -> Option<i64> {

@@ -55,7 +55,7 @@ pub struct Ctx {
     pub outbox: Outbox,
     events: mpsc::Sender<BackendEvent>,
     /// Per thread: the `nextLink` of the next older page.
-    cursors: Mutex<HashMap<String, Option<String>>>,
+    cursors: Mutex<HashMap<String, sync::Cursor>>,
     /// When this run started: outbox entries older than this may already have been sent.
     pub started_ms: i64,
     /// The emulator's Teams admin API; `None` against the real service.
@@ -77,17 +77,18 @@ impl Ctx {
         let _ = self.events.send(event).await;
     }
 
-    fn set_cursor(&self, thread_id: &str, next: Option<String>) {
+    fn set_cursor(&self, thread_id: &str, cursor: sync::Cursor) {
         if let Ok(mut c) = self.cursors.lock() {
-            c.insert(thread_id.to_string(), next);
+            c.insert(thread_id.to_string(), cursor);
         }
     }
 
-    fn cursor(&self, thread_id: &str) -> Option<String> {
+    fn cursor(&self, thread_id: &str) -> sync::Cursor {
         self.cursors
             .lock()
             .ok()
-            .and_then(|c| c.get(thread_id).cloned().flatten())
+            .and_then(|c| c.get(thread_id).cloned())
+            .unwrap_or(sync::Cursor::Next(None))
     }
 }
 
@@ -340,6 +341,10 @@ fn handle(ctx: &Arc<Ctx>, senders: &Senders, command: Command) {
         return;
     }
     match command {
+        Command::DroppedOlder {
+            thread_id,
+            oldest_kept,
+        } => ctx.set_cursor(&thread_id, sync::Cursor::Before(oldest_kept)),
         Command::Act => {
             if ctx.mode().is_observing() {
                 tracing::info!(user = %ctx.me, "acting as the observed identity from now on");
@@ -580,6 +585,7 @@ async fn act(ctx: &Arc<Ctx>, command: Command) {
         | Command::SendMessage { .. }
         | Command::RetrySend { .. }
         | Command::Act
+        | Command::DroppedOlder { .. }
         | Command::Shutdown => Ok(()),
     };
     if let Err((action, e)) = result {

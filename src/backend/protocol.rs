@@ -22,6 +22,12 @@ pub enum Command {
     LoadOlder {
         thread_id: String,
     },
+    /// The console let go of the thread's messages older than `oldest_kept` to bound its memory: the
+    /// next older page is the one just before that message, wherever the last page ended.
+    DroppedOlder {
+        thread_id: String,
+        oldest_kept: i64,
+    },
     /// The next older page when reaching far back (Home, `:goto`, search): the largest pages the
     /// service gives.
     SeekOlder {
@@ -224,6 +230,7 @@ impl Command {
             Command::OpenThread { .. }
             | Command::LoadOlder { .. }
             | Command::SeekOlder { .. }
+            | Command::DroppedOlder { .. }
             | Command::ForgetThread { .. }
             | Command::Typing { .. }
             | Command::MarkRead { .. }

@@ -98,28 +98,86 @@ pub async fn summarise_all(ctx: &Arc<Ctx>, threads: &[ThreadSummary]) {
         .await;
 }
 
+/// Where a thread's next older page starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cursor {
+    /// The service's link to the page after the last one fetched; `None` when that was the oldest.
+    Next(Option<String>),
+    /// The console let go of the messages before this order: the next older page is found again by
+    /// paging from the newest.
+    Before(i64),
+}
+
 /// Fetches a page of older history and reports it, remembering where the next older page starts.
 /// Returns whether it worked.
 async fn page_back(ctx: &Arc<Ctx>, thread_id: &str, query: MessagesQuery, action: &str) -> bool {
     match ctx.chat.list_messages(thread_id, query).await {
         Ok(page) => {
-            ctx.set_cursor(thread_id, page.next_link.clone());
-            ctx.emit(BackendEvent::Messages {
-                thread_id: thread_id.to_string(),
-                messages: page.value.iter().map(convert::message).collect(),
-                older_available: Some(page.next_link.is_some()),
-            })
-            .await;
+            report_page(ctx, thread_id, page, i64::MAX).await;
             true
         }
         Err(e) => {
-            let (what, fix) = failure(action, &e);
-            ctx.emit(BackendEvent::Failure { what, fix }).await;
-            ctx.emit(BackendEvent::PageFailed {
-                thread_id: thread_id.to_string(),
-            })
-            .await;
+            page_failed(ctx, thread_id, action, &e).await;
             false
+        }
+    }
+}
+
+/// Reports the messages of `page` older than `before`, and remembers where the next older page starts.
+async fn report_page(
+    ctx: &Arc<Ctx>,
+    thread_id: &str,
+    page: crate::acs::chat::Page<crate::acs::chat::ChatMessage>,
+    before: i64,
+) {
+    ctx.set_cursor(thread_id, Cursor::Next(page.next_link.clone()));
+    ctx.emit(BackendEvent::Messages {
+        thread_id: thread_id.to_string(),
+        messages: page
+            .value
+            .iter()
+            .map(convert::message)
+            .filter(|m| m.order < before)
+            .collect(),
+        older_available: Some(page.next_link.is_some()),
+    })
+    .await;
+}
+
+async fn page_failed(ctx: &Arc<Ctx>, thread_id: &str, action: &str, e: &ClientError) {
+    let (what, fix) = failure(action, e);
+    ctx.emit(BackendEvent::Failure { what, fix }).await;
+    ctx.emit(BackendEvent::PageFailed {
+        thread_id: thread_id.to_string(),
+    })
+    .await;
+}
+
+/// The first page holding messages older than `before`, reached by paging from the newest in the
+/// largest pages: the console dropped what lies between, so no link points there any more.
+async fn page_before(ctx: &Arc<Ctx>, thread_id: &str, before: i64) {
+    let mut query = MessagesQuery {
+        max_page_size: Some(SEEK_PAGE),
+        ..Default::default()
+    };
+    loop {
+        let page = match ctx.chat.list_messages(thread_id, query).await {
+            Ok(page) => page,
+            Err(e) => return page_failed(ctx, thread_id, "load older messages", &e).await,
+        };
+        let reached = page
+            .value
+            .iter()
+            .any(|m| convert::message(m).order < before);
+        match page.next_link.clone() {
+            Some(next_link) if !reached => {
+                query = MessagesQuery {
+                    next_link: Some(next_link),
+                    max_page_size: Some(SEEK_PAGE),
+                    ..Default::default()
+                };
+            }
+            _ => return report_page(ctx, thread_id, page, before).await,
         }
     }
 }
@@ -138,14 +196,18 @@ pub async fn open_thread(ctx: &Arc<Ctx>, thread_id: &str) {
 
 /// The page before the oldest loaded one, of up to `page_size` messages.
 pub async fn load_older(ctx: &Arc<Ctx>, thread_id: &str, page_size: u32) {
-    let Some(next_link) = ctx.cursor(thread_id) else {
-        ctx.emit(BackendEvent::Messages {
-            thread_id: thread_id.to_string(),
-            messages: Vec::new(),
-            older_available: Some(false),
-        })
-        .await;
-        return;
+    let next_link = match ctx.cursor(thread_id) {
+        Cursor::Next(Some(next_link)) => next_link,
+        Cursor::Before(order) => return page_before(ctx, thread_id, order).await,
+        Cursor::Next(None) => {
+            ctx.emit(BackendEvent::Messages {
+                thread_id: thread_id.to_string(),
+                messages: Vec::new(),
+                older_available: Some(false),
+            })
+            .await;
+            return;
+        }
     };
     let query = MessagesQuery {
         next_link: Some(next_link),

@@ -66,6 +66,7 @@ pub fn answer(command: &Command) -> Vec<BackendEvent> {
         | Command::MarkRead { .. }
         | Command::TypeAsTeams { .. }
         | Command::ForgetThread { .. }
+        | Command::DroppedOlder { .. }
         | Command::Act
         | Command::Shutdown => Vec::new(),
         Command::InspectThread { .. } => refuse("reading the thread from the service (:state)"),

@@ -49,6 +49,10 @@ pub fn on_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
             }
         }
         BackendEvent::ThreadChanged(mut summary) => {
+            // The first thread of someone who had none opens by itself, as at start, whether its
+            // news or this came first.
+            let open_it = state.open_thread.is_none() && !summary.deleted;
+            let id = summary.id.clone();
             match state.threads.iter_mut().find(|t| t.id == summary.id) {
                 Some(existing) => {
                     // A change of topic says nothing about unread messages or who takes part.
@@ -59,18 +63,12 @@ pub fn on_event(state: &mut AppState, event: BackendEvent) -> Vec<Effect> {
                         summary.last_activity_ms.max(existing.last_activity_ms);
                     *existing = summary;
                 }
-                None => {
-                    // The first thread of someone who had none opens by itself, as at start.
-                    if state.open_thread.is_none() && !summary.deleted {
-                        let id = summary.id.clone();
-                        state.threads.push(summary);
-                        effects.extend(open_thread(state, &id));
-                    } else {
-                        state.threads.push(summary);
-                    }
-                }
+                None => state.threads.push(summary),
             }
             sort_threads(state);
+            if open_it {
+                effects.extend(open_thread(state, &id));
+            }
         }
         BackendEvent::ThreadDeleted { thread_id } => {
             if let Some(t) = state.threads.iter_mut().find(|t| t.id == thread_id) {
@@ -258,6 +256,12 @@ fn on_messages(
         search.scan(orders.iter().filter_map(|o| view.messages.get(o)));
     }
     let is_page = older_available.is_some();
+    if !is_page && let Some(oldest_kept) = view.drop_beyond_cap(is_open) {
+        effects.push(Effect::Command(Command::DroppedOlder {
+            thread_id: thread_id.to_string(),
+            oldest_kept,
+        }));
+    }
     if let Some(older) = older_available {
         view.older_available = older;
         view.loading_older = false;
