@@ -465,6 +465,16 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
 
+    /// Connections served at once; past it a new one is closed at once (lowered to fit the open-file
+    /// limit).
+    #[arg(long, value_name = "N", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(16..=1_000_000))]
+    pub max_connections: u64,
+
+    /// How long a client has to send a request's headers, and to start its next request on a
+    /// kept-alive connection.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+
     /// How long a call rings before it ends unanswered (CreateCallFailed 487/10004).
     #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub ring_timeout: u64,

@@ -306,6 +306,10 @@ async fn run_emulator(args: EmulatorArgs) -> anyhow::Result<()> {
             ring_timeout: std::time::Duration::from_secs(args.ring_timeout),
             issuer: args.callback_issuer.as_str().into(),
         },
+        connections: acs_interop::emulator::server::ConnectionLimits {
+            max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+            header_timeout: std::time::Duration::from_secs(args.header_timeout),
+        },
     };
     let emulator = Emulator::start(config).await.map_err(|e| {
         let hint = if matches!(&e, acs_interop::emulator::EmulatorError::Bind { .. }) {

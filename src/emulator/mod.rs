@@ -11,6 +11,7 @@ mod identity;
 mod paging;
 mod realtime;
 mod request_log;
+pub mod server;
 mod store;
 pub mod tenant;
 mod throttle;
@@ -68,6 +69,8 @@ pub struct EmulatorConfig {
     pub calling: calling::CallingSettings,
     /// When an acknowledged write is on the disk (for `Storage::Directory`).
     pub durability: Durability,
+    /// How many connections are served at once and how long a request's headers may take.
+    pub connections: server::ConnectionLimits,
 }
 
 impl Default for EmulatorConfig {
@@ -81,6 +84,7 @@ impl Default for EmulatorConfig {
             tenant: tenant::TenantSource::StoredOrDemo,
             calling: calling::CallingSettings::default(),
             durability: Durability::Full,
+            connections: server::ConnectionLimits::default(),
         }
     }
 }
@@ -344,9 +348,14 @@ impl Emulator {
             ca_certificate = Some(files.ca.clone());
             let listener = tls::TlsListener::new(tcp, acceptor)
                 .map_err(|source| EmulatorError::Bind { addr, source })?;
-            tokio::spawn(serve(listener, app, shutdown))
+            tokio::spawn(server::serve(listener, app, config.connections, shutdown))
         } else {
-            tokio::spawn(serve(TcpNoDelay(tcp), app, shutdown))
+            tokio::spawn(server::serve(
+                TcpNoDelay(tcp),
+                app,
+                config.connections,
+                shutdown,
+            ))
         };
         let pruner = {
             let store = store.clone();
@@ -443,20 +452,6 @@ impl axum::serve::Listener for TcpNoDelay {
 
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
         self.0.local_addr()
-    }
-}
-
-async fn serve<L>(listener: L, app: Router, mut shutdown: watch::Receiver<bool>)
-where
-    L: axum::serve::Listener<Addr = SocketAddr>,
-{
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            let _ = shutdown.wait_for(|stop| *stop).await;
-        })
-        .await;
-    if let Err(e) = result {
-        tracing::error!(error = %e, "the emulator's server stopped");
     }
 }
 

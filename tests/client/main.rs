@@ -37,6 +37,7 @@ fn config(tls: bool, storage: Storage) -> EmulatorConfig {
         tenant: acs_interop::emulator::tenant::TenantSource::StoredOrDemo,
         calling: Default::default(),
         durability: Default::default(),
+        connections: Default::default(),
     }
 }
 

@@ -82,6 +82,7 @@ pub fn test_config() -> EmulatorConfig {
         tenant: acs_interop::emulator::tenant::TenantSource::StoredOrDemo,
         calling: Default::default(),
         durability: Default::default(),
+        connections: Default::default(),
     }
 }
 

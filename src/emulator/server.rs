@@ -1,0 +1,155 @@
+//! The emulator's HTTP server: the accept loop and each connection's HTTP/1.1, with two defences so
+//! that clients that trickle bytes or sit idle cannot take the emulator off the air:
+//! - a cap on open connections below the process's file limit (past it, a new connection is closed
+//!   at once, with a warning in the log at most every ten seconds);
+//! - a time limit on reading a request's headers, which also runs while a kept-alive connection waits
+//!   for its next request.
+//!
+//! WebSocket upgrades are served on the same connections; an upgraded socket no longer counts against
+//! the header limit but still holds its place under the cap.
+
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{Semaphore, watch};
+
+/// How the server guards its connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Connections open at once, at most (lowered to fit the process's file limit).
+    pub max_connections: usize,
+    /// How long a client has to send a request's headers, and to start its next request.
+    pub header_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            max_connections: 4_096,
+            header_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// File descriptors kept back from connections: the database, its journal, logs and certificates.
+const RESERVED_FILES: usize = 128;
+/// The fewest connections served whatever the file limit says.
+const MIN_CONNECTIONS: usize = 16;
+/// How often a refused connection is logged, at most.
+const REFUSAL_LOG_EVERY: Duration = Duration::from_secs(10);
+/// How long shutting down waits for requests in progress.
+const DRAIN: Duration = Duration::from_secs(5);
+
+impl ConnectionLimits {
+    /// The cap that fits under the process's open-file limit.
+    fn effective_max(&self) -> usize {
+        match open_file_limit() {
+            Some(limit) => self
+                .max_connections
+                .min(limit.saturating_sub(RESERVED_FILES))
+                .max(MIN_CONNECTIONS),
+            None => self.max_connections,
+        }
+    }
+}
+
+/// The soft limit on open files, from `/proc/self/limits` (Linux); `None` when unknown or unlimited.
+fn open_file_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
+/// Serves `app` on connections from `listener` until `shutdown` turns true, then lets the requests in
+/// progress finish (for a few seconds at most).
+pub async fn serve<L>(
+    mut listener: L,
+    app: Router,
+    limits: ConnectionLimits,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
+    let max = limits.effective_max();
+    if max < limits.max_connections {
+        tracing::info!(
+            connections = max,
+            "the open-file limit caps the emulator's connections"
+        );
+    }
+    let open = Arc::new(Semaphore::new(max));
+    let (closing_tx, closing) = watch::channel(false);
+    let mut last_refusal_logged: Option<Instant> = None;
+    loop {
+        let (io, peer) = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stopped(&mut shutdown) => break,
+        };
+        let Ok(place) = open.clone().try_acquire_owned() else {
+            drop(io);
+            if last_refusal_logged.is_none_or(|at| at.elapsed() >= REFUSAL_LOG_EVERY) {
+                last_refusal_logged = Some(Instant::now());
+                tracing::warn!(
+                    limit = max,
+                    %peer,
+                    "too many open connections: new ones are closed until some end"
+                );
+            }
+            continue;
+        };
+        let service = TowerToHyperService::new(app.clone());
+        let mut closing = closing.clone();
+        tokio::spawn(async move {
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(TokioTimer::new())
+                .header_read_timeout(limits.header_timeout);
+            let connection = http
+                .serve_connection(TokioIo::new(io), service)
+                .with_upgrades();
+            tokio::pin!(connection);
+            tokio::select! {
+                result = connection.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::debug!(%peer, error = %e, "connection ended");
+                    }
+                }
+                _ = stopped(&mut closing) => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(DRAIN, connection).await;
+                }
+            }
+            drop(place);
+        });
+    }
+    let _ = closing_tx.send(true);
+    // Every connection gives its place back once its requests are done.
+    let _ = tokio::time::timeout(DRAIN, open.acquire_many(max as u32)).await;
+}
+
+/// Resolves once `flag` turns true (or its sender is gone).
+async fn stopped(flag: &mut watch::Receiver<bool>) {
+    let _ = flag.wait_for(|stop| *stop).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cap_fits_under_the_open_file_limit() {
+        let limits = ConnectionLimits {
+            max_connections: usize::MAX / 2,
+            ..ConnectionLimits::default()
+        };
+        match open_file_limit() {
+            Some(files) => assert_eq!(
+                limits.effective_max(),
+                files.saturating_sub(RESERVED_FILES).max(MIN_CONNECTIONS)
+            ),
+            None => assert_eq!(limits.effective_max(), usize::MAX / 2),
+        }
+    }
+}
