@@ -78,6 +78,13 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// What the caller is told, without the status and code.
+    pub fn message(&self) -> &str {
+        &self.error.message
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(

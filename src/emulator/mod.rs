@@ -93,7 +93,7 @@ impl Default for EmulatorConfig {
 pub enum EmulatorError {
     #[error(transparent)]
     Store(#[from] store::StoreError),
-    #[error("cannot prepare the emulator's state: {0}")]
+    #[error("cannot prepare the emulator's state: {}", .0.message())]
     State(ApiError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -229,6 +229,7 @@ impl Emulator {
     /// Opens the state, binds the address and starts serving.
     pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
         crate::install_crypto_provider();
+        catch_file_size_signal();
         let hub = Arc::new(Hub::default());
         let mut data_lock = None;
         let (db_path, cert_dir, temp_dir) = match &config.storage {
@@ -437,6 +438,31 @@ impl Emulator {
     }
 }
 
+/// A write past the file-size limit (`ulimit -f`, RLIMIT_FSIZE) raises SIGXFSZ, which kills the
+/// process by default. Caught, the write fails instead (EFBIG) and is answered 503 like a full disk;
+/// the log says why.
+fn catch_file_size_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        const SIGXFSZ: i32 = 25;
+        static CAUGHT: std::sync::Once = std::sync::Once::new();
+        CAUGHT.call_once(|| match signal(SignalKind::from_raw(SIGXFSZ)) {
+            Ok(mut signals) => {
+                tokio::spawn(async move {
+                    while signals.recv().await.is_some() {
+                        tracing::error!(
+                            "a file of the emulator reached the file-size limit (ulimit -f): \
+                             writes are refused until it is raised"
+                        );
+                    }
+                });
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot catch SIGXFSZ"),
+        });
+    }
+}
+
 /// A plain TCP listener that turns off Nagle's algorithm for each connection.
 struct TcpNoDelay(TcpListener);
 
@@ -544,15 +570,26 @@ fn router(state: EmulatorState) -> Router {
         .with_state(state)
 }
 
+/// `GET /emulator/health`: 200 while writes are kept; 503 with the reason once they cannot be.
 async fn health(
     axum::extract::State(state): axum::extract::State<EmulatorState>,
-) -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({
-        "status": "ok",
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let problem = state.store.problem();
+    let status = match problem {
+        None => axum::http::StatusCode::OK,
+        Some(_) => axum::http::StatusCode::SERVICE_UNAVAILABLE,
+    };
+    let mut body = serde_json::json!({
+        "status": if problem.is_some() { "failing" } else { "ok" },
         "resourceId": &*state.resource_id,
         "durability": state.store.durability.name(),
         "commits": state.store.commits(),
-    }))
+    });
+    if let Some(problem) = problem {
+        body["problem"] = problem.into();
+    }
+    (status, axum::Json(body)).into_response()
 }
 
 async fn not_found(request: Request) -> ApiError {

@@ -31,8 +31,10 @@ use super::error::ApiError;
 /// Most jobs applied in one transaction.
 const MAX_BATCH: usize = 512;
 
-type Completion = Box<dyn FnOnce(bool) + Send>;
-type Job = Box<dyn FnOnce(&mut Db) -> (bool, Completion) + Send>;
+/// Told whether the job's batch committed, or why not.
+type Completion = Box<dyn FnOnce(Result<(), ApiError>) + Send>;
+/// Run with the database, or refused without it (then it does nothing and only gives its completion).
+type Job = Box<dyn FnOnce(Option<&mut Db>) -> (bool, Completion) + Send>;
 
 /// Handle to the storage thread. Cheap to clone.
 #[derive(Clone)]
@@ -42,6 +44,49 @@ pub struct Store {
     /// Batches committed so far, and how they reach the disk.
     commits: Arc<std::sync::atomic::AtomicU64>,
     pub durability: Durability,
+    file: Option<DatabaseFile>,
+}
+
+/// The database file as opened. Once its path no longer leads to it (the data folder was deleted, or
+/// the file replaced), nothing written would survive a restart, so every batch is refused instead.
+#[derive(Debug, Clone)]
+struct DatabaseFile {
+    path: std::path::PathBuf,
+    id: Option<(u64, u64)>,
+}
+
+impl DatabaseFile {
+    fn new(path: &Path) -> DatabaseFile {
+        DatabaseFile {
+            path: path.to_path_buf(),
+            id: file_id(path),
+        }
+    }
+
+    /// Why writes can no longer be kept, if they cannot.
+    fn problem(&self) -> Option<String> {
+        (file_id(&self.path) != self.id).then(|| {
+            format!(
+                "The emulator's database {} was removed or replaced while it ran, so nothing written \
+                 now would be kept. Restart the emulator.",
+                self.path.display()
+            )
+        })
+    }
+}
+
+/// The device and inode the path leads to now.
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    let metadata = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((metadata.dev(), metadata.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        Some((0, metadata.len().min(1)))
+    }
 }
 
 /// When an acknowledged write is on the disk.
@@ -104,6 +149,10 @@ pub struct Db {
     pub(crate) pending: Vec<PendingEvent>,
     pub(crate) pending_callbacks: Vec<PendingCallback>,
     last_id_ms: i64,
+    file: Option<DatabaseFile>,
+    file_problem_logged: bool,
+    /// Set by [`Store::close`]'s job: the thread ends after this batch and the connection closes.
+    close_requested: bool,
 }
 
 impl Store {
@@ -122,11 +171,15 @@ impl Store {
         };
         schema::prepare(&conn, path.is_some(), durability)?;
         let last_id_ms = chat::last_message_id(&conn)?;
+        let file = path.map(DatabaseFile::new);
         let mut db = Db {
             conn,
             pending: Vec::new(),
             pending_callbacks: Vec::new(),
             last_id_ms,
+            file: file.clone(),
+            file_problem_logged: false,
+            close_requested: false,
         };
         let (tx, rx) = mpsc::channel::<Job>();
         let commits = Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -143,7 +196,13 @@ impl Store {
             worker: Arc::new(std::sync::Mutex::new(Some(worker))),
             commits,
             durability,
+            file,
         })
+    }
+
+    /// Why the store cannot keep writes any more (its file is gone), if it cannot.
+    pub fn problem(&self) -> Option<String> {
+        self.file.as_ref().and_then(DatabaseFile::problem)
     }
 
     /// Runs `f` on the storage thread; its writes are committed before this returns `Ok`.
@@ -153,17 +212,13 @@ impl Store {
         F: FnOnce(&mut Db) -> Result<T, ApiError> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel::<Result<T, ApiError>>();
-        let job: Job = Box::new(move |db: &mut Db| {
-            let result = f(db);
-            let ok = result.is_ok();
-            let completion: Completion = Box::new(move |committed: bool| {
-                let answer = if committed {
-                    result
-                } else {
-                    Err(ApiError::unavailable(
-                        "The emulator could not commit the change; try again.",
-                    ))
-                };
+        let job: Job = Box::new(move |db: Option<&mut Db>| {
+            let result = db.map(f);
+            let ok = matches!(result, Some(Ok(_)));
+            let completion: Completion = Box::new(move |committed: Result<(), ApiError>| {
+                let answer = committed.and_then(|()| {
+                    result.unwrap_or_else(|| Err(ApiError::unavailable("The change was not made.")))
+                });
                 let _ = tx.send(answer);
             });
             (ok, completion)
@@ -181,16 +236,24 @@ impl Store {
         self.commits.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Stops the storage thread after the jobs already queued; waits for it.
+    /// Stops the storage thread after the jobs already queued and waits for it, so the database is
+    /// closed (its write-ahead log checkpointed and removed) before the process exits. Clones that
+    /// remain are answered "shutting down" from then on.
     pub fn close(self) {
         let Store { jobs, worker, .. } = self;
+        let close: Job = Box::new(|db: Option<&mut Db>| {
+            if let Some(db) = db {
+                db.close_requested = true;
+            }
+            (true, Box::new(|_| {}))
+        });
+        if jobs.send(close).is_err() {
+            return;
+        }
         drop(jobs);
         let handle = worker.lock().ok().and_then(|mut h| h.take());
         if let Some(h) = handle {
-            // Other clones may still hold senders; the thread ends when the last one drops.
-            if Arc::strong_count(&worker) == 1 {
-                let _ = h.join();
-            }
+            let _ = h.join();
         }
     }
 }
@@ -211,6 +274,9 @@ fn run_batches(
             }
         }
         apply_batch(db, batch, publisher, commits);
+        if db.close_requested {
+            return;
+        }
     }
 }
 
@@ -221,16 +287,16 @@ fn apply_batch(
     publisher: &dyn Publisher,
     commits: &std::sync::atomic::AtomicU64,
 ) {
+    if let Some(problem) = db.file.as_ref().and_then(DatabaseFile::problem) {
+        if !db.file_problem_logged {
+            db.file_problem_logged = true;
+            tracing::error!("{problem}");
+        }
+        return refuse_batch(batch, &problem);
+    }
     if let Err(e) = db.conn.execute_batch("BEGIN IMMEDIATE") {
         tracing::error!(error = %e, "cannot begin a transaction");
-        for job in batch {
-            let (_, completion) = job(db);
-            completion(false);
-        }
-        let _ = db.conn.execute_batch("ROLLBACK");
-        db.pending.clear();
-        db.pending_callbacks.clear();
-        return;
+        return refuse_batch(batch, &commit_failure(&e, db.file.as_ref()));
     }
     let changes_before = db.conn.total_changes();
     let mut completions = Vec::with_capacity(batch.len());
@@ -239,7 +305,7 @@ fn apply_batch(
         let callbacks_mark = db.pending_callbacks.len();
         let savepoint = db.conn.execute_batch("SAVEPOINT job").is_ok();
         // A job that panics is rolled back and its caller answered 503; the thread lives on.
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(db)));
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(Some(db))));
         let (ok, completion) = match outcome {
             Ok((ok, completion)) => (ok, Some(completion)),
             Err(_) => {
@@ -270,7 +336,7 @@ fn apply_batch(
                 publisher.publish_callback(callback);
             }
             for completion in completions {
-                completion(true);
+                completion(Ok(()));
             }
         }
         Err(e) => {
@@ -278,10 +344,41 @@ fn apply_batch(
             let _ = db.conn.execute_batch("ROLLBACK");
             db.pending.clear();
             db.pending_callbacks.clear();
+            let why = commit_failure(&e, db.file.as_ref());
             for completion in completions {
-                completion(false);
+                completion(Err(ApiError::unavailable(why.clone())));
             }
         }
+    }
+}
+
+/// Runs nothing of `batch`: each job is answered 503 with `why`.
+fn refuse_batch(batch: Vec<Job>, why: &str) {
+    for job in batch {
+        let (_, completion) = job(None);
+        completion(Err(ApiError::unavailable(why)));
+    }
+}
+
+/// What a caller is told when a batch cannot be committed.
+fn commit_failure(e: &rusqlite::Error, file: Option<&DatabaseFile>) -> String {
+    let database = match file {
+        Some(file) => format!("its database {}", file.path.display()),
+        None => "its database".into(),
+    };
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => format!(
+            "The emulator could not write {database}: the disk is full. Free some space and try again."
+        ),
+        Some(rusqlite::ErrorCode::SystemIoFailure) => format!(
+            "The emulator could not write {database} (an I/O error: a full disk, a file-size \
+             limit, or a failing device; its log says more); try again once that is fixed."
+        ),
+        Some(rusqlite::ErrorCode::ReadOnly) => format!(
+            "The emulator cannot write {database}: it is read-only. Give it write access and \
+             restart the emulator."
+        ),
+        _ => format!("The emulator could not commit the change ({e}); try again."),
     }
 }
 
