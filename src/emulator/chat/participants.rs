@@ -15,7 +15,7 @@ use crate::acs::chat::{
 use crate::acs::identifier::{CommunicationIdentifier, CommunicationIdentifierModel};
 use crate::acs::time::{now_ms, parse_rfc3339_ms};
 use crate::emulator::EmulatorState;
-use crate::emulator::auth::ChatUser;
+use crate::emulator::auth::{ChatCaller, ChatOperation, ChatUser};
 use crate::emulator::error::ApiError;
 use crate::emulator::extract::{AcsJson, OptionalAcsJson, parse_json};
 use crate::emulator::paging::{next_link, page_size};
@@ -240,10 +240,16 @@ pub async fn list(
 /// `POST .../participants/:add` and `.../participants/:remove`.
 pub async fn action(
     State(state): State<EmulatorState>,
-    ChatUser(user): ChatUser,
+    caller: ChatCaller,
     Path((thread_id, action)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
+    match action.as_str() {
+        ":add" => caller.require(ChatOperation::AddParticipants)?,
+        ":remove" => caller.require(ChatOperation::RemoveParticipant)?,
+        _ => {}
+    }
+    let user = caller.user;
     if body.iter().all(u8::is_ascii_whitespace) && (action == ":add" || action == ":remove") {
         return Err(ApiError::bad_request("The request body is missing."));
     }

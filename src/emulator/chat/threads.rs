@@ -13,7 +13,7 @@ use crate::acs::chat::{
 };
 use crate::acs::time::now_ms;
 use crate::emulator::EmulatorState;
-use crate::emulator::auth::ChatUser;
+use crate::emulator::auth::{ChatUser, ThreadManager};
 use crate::emulator::error::ApiError;
 use crate::emulator::extract::AcsJson;
 use crate::emulator::paging::{next_link, page_size, start_time};
@@ -40,7 +40,7 @@ fn check_topic(topic: &str) -> Result<(), ApiError> {
 
 pub async fn create(
     State(state): State<EmulatorState>,
-    ChatUser(user): ChatUser,
+    ThreadManager(user): ThreadManager,
     headers: HeaderMap,
     AcsJson(request): AcsJson<CreateChatThreadRequest>,
 ) -> Result<Response, ApiError> {
@@ -182,7 +182,7 @@ pub async fn get(
 
 pub async fn update(
     State(state): State<EmulatorState>,
-    ChatUser(user): ChatUser,
+    ThreadManager(user): ThreadManager,
     Path(thread_id): Path<String>,
     AcsJson(request): AcsJson<UpdateChatThreadRequest>,
 ) -> Result<StatusCode, ApiError> {
@@ -209,7 +209,7 @@ pub async fn update(
 
 pub async fn delete(
     State(state): State<EmulatorState>,
-    ChatUser(user): ChatUser,
+    ThreadManager(user): ThreadManager,
     Path(thread_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     state

@@ -1,0 +1,162 @@
+//! Hardening of the emulator's limits: what each token scope may do, how far back a member sees, how
+//! large a field or a request may be, and the shape of the answers that refuse them.
+
+mod support;
+
+use reqwest::Method;
+use serde_json::json;
+use support::{TestEmulator, participant, thread_path, user_model};
+
+/// A member of a thread with a token of the given scope.
+struct Member {
+    id: String,
+    token: String,
+}
+
+async fn member(e: &TestEmulator, scopes: &[&str]) -> Member {
+    let (id, token) = e.create_user_with_scopes(scopes).await;
+    Member { id, token }
+}
+
+/// Asserts a 403 in the ACS shape whose message names the scope that would have been needed.
+#[track_caller]
+fn assert_needs_scope(response: &support::Response, scope: &str) {
+    let error = response.expect_error(403, "Forbidden");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&format!("'{scope}'")),
+        "the message names the '{scope}' scope: {message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_join_tokens_cannot_manage_threads_and_limited_ones_cannot_change_participants() {
+    let e = TestEmulator::start().await;
+    let owner = member(&e, &["chat"]).await;
+    let joiner = member(&e, &["chat.join"]).await;
+    let guest = member(&e, &["chat.join.limited"]).await;
+    let spare = member(&e, &["chat"]).await;
+    let thread = e
+        .create_named_thread(
+            &owner.token,
+            "scopes",
+            &[(&joiner.id, "Joiner"), (&guest.id, "Guest")],
+        )
+        .await;
+    let add_spare = json!({"participants": [participant(&spare.id, "Spare")]});
+    let remove_spare = user_model(&spare.id);
+
+    for who in [&joiner, &guest] {
+        let create = e
+            .post(&who.token, "/chat/threads", &json!({"topic": "mine"}))
+            .await;
+        assert_needs_scope(&create, "chat");
+        let topic = e
+            .patch(
+                &who.token,
+                &thread_path(&thread, ""),
+                &json!({"topic": "renamed"}),
+            )
+            .await;
+        assert_needs_scope(&topic, "chat");
+        let metadata = e
+            .patch(
+                &who.token,
+                &thread_path(&thread, ""),
+                &json!({"metadata": {"k": "v"}}),
+            )
+            .await;
+        assert_needs_scope(&metadata, "chat");
+        let delete = e.delete(&who.token, &thread_path(&thread, "")).await;
+        assert_needs_scope(&delete, "chat");
+        // What every chat scope can do.
+        e.send_message(&who.token, &thread, "hello").await;
+        e.get(&who.token, &thread_path(&thread, "/participants"))
+            .await
+            .expect(200);
+        e.post(&who.token, &thread_path(&thread, "/typing"), &json!({}))
+            .await
+            .expect(200);
+    }
+
+    // chat.join may change who is in the thread; chat.join.limited may not.
+    e.post(
+        &joiner.token,
+        &thread_path(&thread, "/participants/:add"),
+        &add_spare,
+    )
+    .await
+    .expect(201);
+    let add = e
+        .post(
+            &guest.token,
+            &thread_path(&thread, "/participants/:add"),
+            &add_spare,
+        )
+        .await;
+    assert_needs_scope(&add, "chat.join");
+    let remove = e
+        .post(
+            &guest.token,
+            &thread_path(&thread, "/participants/:remove"),
+            &remove_spare,
+        )
+        .await;
+    assert_needs_scope(&remove, "chat.join");
+    e.post(
+        &joiner.token,
+        &thread_path(&thread, "/participants/:remove"),
+        &remove_spare,
+    )
+    .await
+    .expect(204);
+
+    // The scope is checked before the body: a refused caller learns nothing from its mistakes.
+    let garbled = e
+        .chat(
+            Method::POST,
+            &joiner.token,
+            "/chat/threads",
+            Some(&json!({"topic": 5})),
+        )
+        .await;
+    assert_needs_scope(&garbled, "chat");
+
+    // The plain chat scope does everything, and so does a token that holds it among others.
+    let both = member(&e, &["chat.join.limited", "chat"]).await;
+    let theirs = e.create_thread(&both.token, "full", &[]).await;
+    e.patch(
+        &both.token,
+        &thread_path(&theirs, ""),
+        &json!({"topic": "renamed"}),
+    )
+    .await
+    .expect(204);
+    e.delete(&both.token, &thread_path(&theirs, ""))
+        .await
+        .expect(204);
+    e.patch(
+        &owner.token,
+        &thread_path(&thread, ""),
+        &json!({"topic": "renamed", "metadata": {"k": "v"}}),
+    )
+    .await
+    .expect(204);
+    e.post(
+        &owner.token,
+        &thread_path(&thread, "/participants/:add"),
+        &add_spare,
+    )
+    .await
+    .expect(201);
+    e.post(
+        &owner.token,
+        &thread_path(&thread, "/participants/:remove"),
+        &remove_spare,
+    )
+    .await
+    .expect(204);
+    e.delete(&owner.token, &thread_path(&thread, ""))
+        .await
+        .expect(204);
+}
