@@ -160,3 +160,87 @@ async fn chat_join_tokens_cannot_manage_threads_and_limited_ones_cannot_change_p
         .await
         .expect(204);
 }
+
+/// A Teams user of the built-in demo tenant whose interop is on.
+const MEGAN: &str = "8:orgid:5c1c3a3e-8a9b-4f4e-9d1e-1a2b3c4d5e01";
+const MEGAN_UPN: &str = "megan@contoso.example";
+
+/// Megan sends a message with a file; returns the message's id and its attachment's URL.
+async fn teams_file(e: &TestEmulator, token: &str, thread: &str, name: &str) -> (String, String) {
+    let sent = e
+        .identity(
+            Method::POST,
+            &format!("/emulator/teams/users/{MEGAN_UPN}/messages"),
+            Some(&json!({"threadId": thread, "content": name, "attachments": [{"kind": "file", "name": name}]})),
+        )
+        .await;
+    let id = sent.expect(201)["id"].as_str().expect("an id").to_string();
+    let message = e
+        .get(token, &thread_path(thread, &format!("/messages/{id}")))
+        .await;
+    let url = message.expect(200)["content"]["attachments"][0]["url"]
+        .as_str()
+        .expect("an attachment url")
+        .to_string();
+    (id, url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachments_older_than_a_members_shared_history_are_hidden_like_their_messages() {
+    let e = TestEmulator::start().await;
+    let owner = member(&e, &["chat"]).await;
+    let late = member(&e, &["chat"]).await;
+    let thread = e
+        .create_named_thread(&owner.token, "history", &[(MEGAN, "Megan")])
+        .await;
+    let (old_id, old_url) = teams_file(&e, &owner.token, &thread, "old.pdf").await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let since = acs_interop::acs::time::format_ms(acs_interop::acs::time::now_ms());
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let mut joining = participant(&late.id, "Late");
+    joining["shareHistoryTime"] = json!(since);
+    e.post(
+        &owner.token,
+        &thread_path(&thread, "/participants/:add"),
+        &json!({"participants": [joining]}),
+    )
+    .await
+    .expect(201);
+    let (new_id, new_url) = teams_file(&e, &owner.token, &thread, "new.pdf").await;
+
+    let fetch = |url: String, token: String| {
+        let e = &e;
+        async move {
+            e.send(
+                Method::GET,
+                &url,
+                &[("authorization", format!("Bearer {token}").as_str())],
+                Vec::new(),
+            )
+            .await
+        }
+    };
+    // The owner sees both; the late member only what came after the history it was given.
+    fetch(old_url.clone(), owner.token.clone())
+        .await
+        .expect(200);
+    fetch(new_url.clone(), owner.token.clone())
+        .await
+        .expect(200);
+    e.get(
+        &late.token,
+        &thread_path(&thread, &format!("/messages/{old_id}")),
+    )
+    .await
+    .expect_error(404, "NotFound");
+    fetch(old_url, late.token.clone())
+        .await
+        .expect_error(404, "NotFound");
+    e.get(
+        &late.token,
+        &thread_path(&thread, &format!("/messages/{new_id}")),
+    )
+    .await
+    .expect(200);
+    fetch(new_url, late.token.clone()).await.expect(200);
+}

@@ -180,7 +180,7 @@ pub async fn get(
         .run(move |db| {
             let member = db.membership(&thread_id, &user)?;
             let message = db.message(&thread_id, &message_id)?;
-            if message.created_ms < member.visible_from_ms {
+            if !member.sees(message.created_ms) {
                 return Err(ApiError::not_found(format!(
                     "The message '{message_id}' does not exist in this thread."
                 )));
