@@ -244,3 +244,195 @@ async fn attachments_older_than_a_members_shared_history_are_hidden_like_their_m
     .expect(200);
     fetch(new_url, late.token.clone()).await.expect(200);
 }
+
+/// Metadata whose names and values hold `bytes` bytes in all.
+fn metadata_of(bytes: usize, key: &str) -> serde_json::Value {
+    json!({ key: "m".repeat(bytes - key.len()) })
+}
+
+/// Asserts a 400 in the ACS shape that names `target` and says the limit.
+#[track_caller]
+fn assert_too_large(response: &support::Response, target: &str, limit: usize) {
+    let error = response.expect_error_target(400, "BadRequest", target);
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&limit.to_string()),
+        "the message says the limit {limit}: {message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn display_names_and_metadata_have_bounds_that_the_refusal_names() {
+    use acs_interop::acs::chat::limits::{
+        MAX_DISPLAY_NAME_CHARS as NAME, MAX_MESSAGE_METADATA_BYTES as MESSAGE_META,
+        MAX_PARTICIPANT_METADATA_BYTES as PARTICIPANT_META,
+        MAX_THREAD_METADATA_BYTES as THREAD_META,
+    };
+    let e = TestEmulator::start().await;
+    let owner = member(&e, &["chat"]).await;
+    let other = member(&e, &["chat"]).await;
+    // Characters, not bytes: a name of NAME two-byte characters is fine.
+    let longest = "é".repeat(NAME);
+    let too_long = "n".repeat(NAME + 1);
+
+    let with_name =
+        |name: &str| json!({"topic": "t", "participants": [participant(&other.id, name)]});
+    let named = e
+        .post(&owner.token, "/chat/threads", &with_name(&too_long))
+        .await;
+    assert_too_large(&named, "participants[0].displayName", NAME);
+    let mut heavy = participant(&other.id, "Other");
+    heavy["metadata"] = metadata_of(PARTICIPANT_META + 1, "k");
+    let heavy_member = e
+        .post(
+            &owner.token,
+            "/chat/threads",
+            &json!({"topic": "t", "participants": [heavy]}),
+        )
+        .await;
+    assert_too_large(&heavy_member, "participants[0].metadata", PARTICIPANT_META);
+    let heavy_thread = e
+        .post(
+            &owner.token,
+            "/chat/threads",
+            &json!({"topic": "t", "metadata": metadata_of(THREAD_META + 1, "k")}),
+        )
+        .await;
+    assert_too_large(&heavy_thread, "metadata", THREAD_META);
+
+    // At the limits, all is well.
+    let mut full = participant(&other.id, &longest);
+    full["metadata"] = metadata_of(PARTICIPANT_META, "k");
+    let created = e
+        .post(
+            &owner.token,
+            "/chat/threads",
+            &json!({"topic": "t", "participants": [full], "metadata": metadata_of(THREAD_META, "k")}),
+        )
+        .await;
+    let thread = created.expect(201)["chatThread"]["id"]
+        .as_str()
+        .expect("a thread id")
+        .to_string();
+
+    let add = e
+        .post(
+            &owner.token,
+            &thread_path(&thread, "/participants/:add"),
+            &json!({"participants": [participant(&other.id, &too_long)]}),
+        )
+        .await;
+    assert_too_large(&add, "participants[0].displayName", NAME);
+    // Metadata merges on update: the whole after the merge is what counts.
+    let more = e
+        .patch(
+            &owner.token,
+            &thread_path(&thread, ""),
+            &json!({"metadata": metadata_of(2, "j")}),
+        )
+        .await;
+    assert_too_large(&more, "metadata", THREAD_META);
+
+    let messages = thread_path(&thread, "/messages");
+    let sender_name = e
+        .post(
+            &owner.token,
+            &messages,
+            &json!({"content": "hi", "senderDisplayName": too_long}),
+        )
+        .await;
+    assert_too_large(&sender_name, "senderDisplayName", NAME);
+    let heavy_message = e
+        .post(
+            &owner.token,
+            &messages,
+            &json!({"content": "hi", "metadata": metadata_of(MESSAGE_META + 1, "k")}),
+        )
+        .await;
+    assert_too_large(&heavy_message, "metadata", MESSAGE_META);
+    let sent = e
+        .post(
+            &owner.token,
+            &messages,
+            &json!({"content": "hi", "senderDisplayName": longest, "metadata": metadata_of(MESSAGE_META - 10, "k")}),
+        )
+        .await;
+    let id = sent.expect(201)["id"].as_str().expect("an id").to_string();
+    let edit = e
+        .patch(
+            &owner.token,
+            &thread_path(&thread, &format!("/messages/{id}")),
+            &json!({"metadata": metadata_of(20, "j")}),
+        )
+        .await;
+    assert_too_large(&edit, "metadata", MESSAGE_META);
+
+    let typing = thread_path(&thread, "/typing");
+    let typed = e
+        .post(
+            &owner.token,
+            &typing,
+            &json!({"senderDisplayName": too_long}),
+        )
+        .await;
+    assert_too_large(&typed, "senderDisplayName", NAME);
+    e.post(
+        &owner.token,
+        &typing,
+        &json!({"senderDisplayName": longest}),
+    )
+    .await
+    .expect(200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_adds_at_most_200_participants() {
+    use acs_interop::acs::chat::limits::MAX_PARTICIPANTS_PER_BATCH as BATCH;
+    let e = TestEmulator::start().await;
+    let owner = member(&e, &["chat"]).await;
+    let other = member(&e, &["chat"]).await;
+    let many: Vec<_> = (0..=BATCH).map(|_| participant(&other.id, "x")).collect();
+    let created = e
+        .post(
+            &owner.token,
+            "/chat/threads",
+            &json!({"topic": "t", "participants": many}),
+        )
+        .await;
+    assert_too_large(&created, "participants", BATCH);
+    let thread = e.create_thread(&owner.token, "t", &[]).await;
+    let added = e
+        .post(
+            &owner.token,
+            &thread_path(&thread, "/participants/:add"),
+            &json!({"participants": many}),
+        )
+        .await;
+    assert_too_large(&added, "participants", BATCH);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teams_users_typing_name_is_bounded_too() {
+    use acs_interop::acs::chat::limits::MAX_DISPLAY_NAME_CHARS as NAME;
+    let e = TestEmulator::start().await;
+    let owner = member(&e, &["chat"]).await;
+    let thread = e
+        .create_named_thread(&owner.token, "t", &[(MEGAN, "Megan")])
+        .await;
+    let typing = format!("/emulator/teams/users/{MEGAN_UPN}/typing");
+    let refused = e
+        .identity(
+            Method::POST,
+            &typing,
+            Some(&json!({"threadId": thread, "displayName": "n".repeat(NAME + 1)})),
+        )
+        .await;
+    assert_too_large(&refused, "displayName", NAME);
+    e.identity(
+        Method::POST,
+        &typing,
+        Some(&json!({"threadId": thread, "displayName": "Megan"})),
+    )
+    .await
+    .expect(200);
+}

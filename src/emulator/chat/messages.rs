@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::time::Instant;
 
+use super::fields::{check_content, check_display_name, check_merged_metadata, check_metadata};
 use crate::acs::chat::{
     ChatMessage, ChatMessageContent, ChatMessageType, Page, SendChatMessageRequest,
     SendChatMessageResult, UpdateChatMessageRequest, limits,
@@ -20,26 +21,6 @@ use crate::emulator::extract::AcsJson;
 use crate::emulator::paging::{next_link, page_size, start_time};
 use crate::emulator::store::{MessagePageQuery, NewMessage};
 use crate::emulator::throttle::Limit;
-
-fn check_content(content: &str) -> Result<(), ApiError> {
-    if content.len() > limits::MAX_MESSAGE_BYTES {
-        return Err(ApiError::invalid_field(
-            "content",
-            format!(
-                "The message is {} bytes; the most a message can hold is {} bytes (28 KB).",
-                content.len(),
-                limits::MAX_MESSAGE_BYTES
-            ),
-        ));
-    }
-    if content.trim().is_empty() {
-        return Err(ApiError::invalid_field(
-            "content",
-            "The field 'content' must not be empty.",
-        ));
-    }
-    Ok(())
-}
 
 fn throttle_write(state: &EmulatorState, thread_id: &str) -> Result<(), ApiError> {
     match &state.throttle {
@@ -55,6 +36,12 @@ pub async fn send(
     AcsJson(request): AcsJson<SendChatMessageRequest>,
 ) -> Result<Response, ApiError> {
     check_content(&request.content)?;
+    check_display_name("senderDisplayName", request.sender_display_name.as_deref())?;
+    check_metadata(
+        "metadata",
+        request.metadata.as_ref(),
+        limits::MAX_MESSAGE_METADATA_BYTES,
+    )?;
     let message_type = request.message_type.unwrap_or(ChatMessageType::Text);
     if message_type.is_system() {
         return Err(ApiError::invalid_field(
@@ -202,6 +189,11 @@ pub async fn update(
     if let Some(content) = &request.content {
         check_content(content)?;
     }
+    check_metadata(
+        "metadata",
+        request.metadata.as_ref(),
+        limits::MAX_MESSAGE_METADATA_BYTES,
+    )?;
     throttle_write(&state, &thread_id)?;
     state
         .store
@@ -219,6 +211,12 @@ pub async fn update(
                     "The message '{message_id}' was deleted."
                 )));
             }
+            check_merged_metadata(
+                "metadata",
+                message.metadata.as_ref(),
+                request.metadata.as_ref(),
+                limits::MAX_MESSAGE_METADATA_BYTES,
+            )?;
             db.edit_message(
                 &thread_id,
                 message,

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::time::Instant;
 
+use super::fields::{check_display_name, check_metadata};
 use crate::acs::CommunicationError;
 use crate::acs::chat::{
     AddChatParticipantsRequest, AddChatParticipantsResult, ChatParticipant, Page,
@@ -42,6 +43,15 @@ pub fn validate_participants(
         .iter()
         .enumerate()
         .map(|(i, p)| {
+            check_display_name(
+                &format!("participants[{i}].displayName"),
+                p.display_name.as_deref(),
+            )?;
+            check_metadata(
+                &format!("participants[{i}].metadata"),
+                p.metadata.as_ref(),
+                limits::MAX_PARTICIPANT_METADATA_BYTES,
+            )?;
             let identifier = p.communication_identifier.resolve().map_err(|e| {
                 ApiError::invalid_field(
                     &format!("participants[{i}].communicationIdentifier"),
@@ -314,6 +324,7 @@ pub async fn typing(
     Path(thread_id): Path<String>,
     OptionalAcsJson(request): OptionalAcsJson<SendTypingNotificationRequest>,
 ) -> Result<StatusCode, ApiError> {
+    check_display_name("senderDisplayName", request.sender_display_name.as_deref())?;
     if let Some(throttle) = &state.throttle {
         throttle.check(
             Limit::Typing,

@@ -6,10 +6,11 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::fields::{check_merged_metadata, check_metadata, check_topic};
 use super::participants::{admissible, validate_participants};
 use crate::acs::chat::{
     ChatThreadItem, ChatThreadProperties, CreateChatThreadRequest, CreateChatThreadResult, Page,
-    UpdateChatThreadRequest,
+    UpdateChatThreadRequest, limits,
 };
 use crate::acs::time::now_ms;
 use crate::emulator::EmulatorState;
@@ -19,25 +20,6 @@ use crate::emulator::extract::AcsJson;
 use crate::emulator::paging::{next_link, page_size, start_time};
 use crate::emulator::store::{NewParticipant, ThreadPageQuery, ThreadRow};
 
-/// The longest topic the emulator accepts.
-const MAX_TOPIC_CHARS: usize = 1024;
-
-fn check_topic(topic: &str) -> Result<(), ApiError> {
-    if topic.trim().is_empty() {
-        return Err(ApiError::invalid_field(
-            "topic",
-            "The field 'topic' must not be empty.",
-        ));
-    }
-    if topic.chars().count() > MAX_TOPIC_CHARS {
-        return Err(ApiError::invalid_field(
-            "topic",
-            format!("The topic is longer than {MAX_TOPIC_CHARS} characters."),
-        ));
-    }
-    Ok(())
-}
-
 pub async fn create(
     State(state): State<EmulatorState>,
     ThreadManager(user): ThreadManager,
@@ -45,6 +27,11 @@ pub async fn create(
     AcsJson(request): AcsJson<CreateChatThreadRequest>,
 ) -> Result<Response, ApiError> {
     check_topic(&request.topic)?;
+    check_metadata(
+        "metadata",
+        request.metadata.as_ref(),
+        limits::MAX_THREAD_METADATA_BYTES,
+    )?;
     let participants = validate_participants(request.participants.as_deref().unwrap_or_default())?;
     let repeatability = headers
         .get("repeatability-request-id")
@@ -189,11 +176,22 @@ pub async fn update(
     if let Some(topic) = &request.topic {
         check_topic(topic)?;
     }
+    check_metadata(
+        "metadata",
+        request.metadata.as_ref(),
+        limits::MAX_THREAD_METADATA_BYTES,
+    )?;
     state
         .store
         .run(move |db| {
             db.membership(&thread_id, &user)?;
             let thread = db.thread(&thread_id)?;
+            check_merged_metadata(
+                "metadata",
+                thread.metadata.as_ref(),
+                request.metadata.as_ref(),
+                limits::MAX_THREAD_METADATA_BYTES,
+            )?;
             db.update_thread(
                 thread,
                 request.topic,
