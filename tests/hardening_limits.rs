@@ -436,3 +436,153 @@ async fn a_teams_users_typing_name_is_bounded_too() {
     .await
     .expect(200);
 }
+
+/// `value` as JSON, padded with spaces to exactly `size` bytes.
+fn padded(value: &serde_json::Value, size: usize) -> Vec<u8> {
+    let mut body = serde_json::to_vec(value).expect("json");
+    assert!(body.len() <= size);
+    body.resize(size, b' ');
+    body
+}
+
+/// Asserts a 413 in the ACS shape whose message says the limit in bytes.
+#[track_caller]
+fn assert_body_too_large(response: &support::Response) {
+    let limit = acs_interop::emulator::MAX_BODY_BYTES;
+    let error = response.expect_error(413, "RequestEntityTooLarge");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&limit.to_string()),
+        "the message says the limit: {message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_body_limit_for_chat_identity_and_admin_and_past_it_413_in_the_acs_shape() {
+    let limit = acs_interop::emulator::MAX_BODY_BYTES;
+    let e = TestEmulator::start().await;
+    let owner = member(&e, &["chat"]).await;
+    let thread = e.create_thread(&owner.token, "bodies", &[]).await;
+    let messages = format!(
+        "{}?api-version={}",
+        thread_path(&thread, "/messages"),
+        support::CHAT_API
+    );
+    let chat = |size: usize| {
+        let body = padded(&json!({"content": "hi"}), size);
+        let authorization = format!("Bearer {}", owner.token);
+        let e = &e;
+        let messages = &messages;
+        async move {
+            e.send(
+                Method::POST,
+                messages,
+                &[
+                    ("authorization", authorization.as_str()),
+                    ("content-type", "application/json"),
+                ],
+                body,
+            )
+            .await
+        }
+    };
+    let signed = |path: &'static str, value: serde_json::Value, size: usize| {
+        let e = &e;
+        async move {
+            let path = format!("{path}?api-version={}", support::IDENTITY_API);
+            let body = padded(&value, size);
+            let headers = e.sign("POST", &path, &body);
+            e.send_signed(Method::POST, &path, &body, &headers).await
+        }
+    };
+    let policy = |name: &str| json!({"Identity": name, "EnableAcsFederationAccess": true});
+
+    chat(limit).await.expect(201);
+    assert_body_too_large(&chat(limit + 1).await);
+    // Far past the limit, the answer still arrives.
+    assert_body_too_large(&chat(4 * limit).await);
+
+    signed("/identities", json!({}), limit).await.expect(201);
+    assert_body_too_large(&signed("/identities", json!({}), limit + 1).await);
+
+    signed("/emulator/teams/policies", policy("at-limit"), limit)
+        .await
+        .expect(201);
+    assert_body_too_large(&signed("/emulator/teams/policies", policy("over"), limit + 1).await);
+}
+
+/// Sends `head` and then all of `body` before reading anything, as the Python SDK does, and returns
+/// the raw answer.
+async fn send_all_then_read(e: &TestEmulator, head: &str, body: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(e.host())
+        .await
+        .expect("connects");
+    stream
+        .write_all(head.as_bytes())
+        .await
+        .expect("the head is sent");
+    stream
+        .write_all(body)
+        .await
+        .expect("the whole body is sent: the emulator reads it");
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let read =
+            tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut chunk))
+                .await
+                .expect("the answer arrives in time")
+                .expect("the answer is read, not reset");
+        if read == 0 {
+            break;
+        }
+        answer.extend_from_slice(&chunk[..read]);
+        let text = String::from_utf8_lossy(&answer);
+        if let Some((_, json)) = text.split_once("\r\n\r\n")
+            && json.ends_with('}')
+        {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_sends_its_whole_oversized_body_before_reading_gets_the_413() {
+    let limit = acs_interop::emulator::MAX_BODY_BYTES;
+    let e = TestEmulator::start().await;
+    let owner = member(&e, &["chat"]).await;
+    let thread = e.create_thread(&owner.token, "bodies", &[]).await;
+    let path = format!(
+        "{}?api-version={}",
+        thread_path(&thread, "/messages"),
+        support::CHAT_API
+    );
+    let body = padded(&json!({"content": "hi"}), 3 * limit);
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: {}\r\nauthorization: Bearer {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        e.host(),
+        owner.token,
+        body.len()
+    );
+    let answer = send_all_then_read(&e, &head, &body).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("RequestEntityTooLarge"), "{answer}");
+
+    // The same without a declared length: the limit is found while reading.
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: {}\r\nauthorization: Bearer {}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
+        e.host(),
+        owner.token,
+    );
+    let mut chunked = Vec::new();
+    for piece in body.chunks(64 * 1024) {
+        chunked.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+        chunked.extend_from_slice(piece);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let answer = send_all_then_read(&e, &head, &chunked).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+}

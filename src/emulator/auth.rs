@@ -18,8 +18,6 @@ use crate::acs::token::{TokenClaims, TokenError};
 
 /// How far a request's `x-ms-date` may be from the emulator's clock.
 const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
-/// The largest body the HMAC check reads.
-const MAX_SIGNED_BODY: usize = 4 * 1024 * 1024;
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
@@ -32,9 +30,10 @@ pub async fn require_hmac(
     next: Next,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let bytes = match to_bytes(body, MAX_SIGNED_BODY).await {
+    // The body limit has read the body already; this only takes it.
+    let bytes = match to_bytes(body, super::body_limit::MAX_BODY_BYTES).await {
         Ok(b) => b,
-        Err(_) => return ApiError::bad_request("The request body is too large.").into_response(),
+        Err(_) => return super::body_limit::too_large().into_response(),
     };
     if let Err(e) = verify_hmac(&state, &parts, &bytes) {
         return e.into_response();

@@ -2,6 +2,7 @@
 
 mod attachments;
 mod auth;
+mod body_limit;
 mod calling;
 mod chat;
 mod error;
@@ -16,6 +17,7 @@ pub mod tenant;
 mod throttle;
 pub mod tls;
 
+pub use body_limit::MAX_BODY_BYTES;
 pub use calling::CallingSettings;
 pub use error::ApiError;
 
@@ -544,6 +546,8 @@ fn router(state: EmulatorState) -> Router {
         .merge(emulator)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(body_limit::limit_body))
         .layer(axum::middleware::from_fn(error_shape::acs_errors))
         .layer(from_fn_with_state(state.clone(), request_log::log_and_tag))
         .with_state(state)
