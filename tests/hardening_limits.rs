@@ -250,15 +250,28 @@ fn metadata_of(bytes: usize, key: &str) -> serde_json::Value {
     json!({ key: "m".repeat(bytes - key.len()) })
 }
 
-/// Asserts a 400 in the ACS shape that names `target` and says the limit.
+/// Asserts an error in the ACS shape whose message says the limit; returns the error.
 #[track_caller]
-fn assert_too_large(response: &support::Response, target: &str, limit: usize) {
-    let error = response.expect_error_target(400, "BadRequest", target);
+fn assert_says_limit<'a>(
+    response: &'a support::Response,
+    status: u16,
+    code: &str,
+    limit: usize,
+) -> &'a serde_json::Value {
+    let error = response.expect_error(status, code);
     let message = error["message"].as_str().unwrap_or_default();
     assert!(
         message.contains(&limit.to_string()),
         "the message says the limit {limit}: {message}"
     );
+    error
+}
+
+/// Asserts a 400 in the ACS shape that names `target` and says the limit.
+#[track_caller]
+fn assert_too_large(response: &support::Response, target: &str, limit: usize) {
+    let error = assert_says_limit(response, 400, "BadRequest", limit);
+    assert_eq!(error["target"], target, "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -449,12 +462,7 @@ fn padded(value: &serde_json::Value, size: usize) -> Vec<u8> {
 #[track_caller]
 fn assert_body_too_large(response: &support::Response) {
     let limit = acs_interop::emulator::MAX_BODY_BYTES;
-    let error = response.expect_error(413, "RequestEntityTooLarge");
-    let message = error["message"].as_str().unwrap_or_default();
-    assert!(
-        message.contains(&limit.to_string()),
-        "the message says the limit: {message}"
-    );
+    assert_says_limit(response, 413, "RequestEntityTooLarge", limit);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -585,4 +593,60 @@ async fn a_client_that_sends_its_whole_oversized_body_before_reading_gets_the_41
     chunked.extend_from_slice(b"0\r\n\r\n");
     let answer = send_all_then_read(&e, &head, &chunked).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_urls_and_large_headers_are_refused_in_the_acs_shape() {
+    use acs_interop::emulator::{MAX_HEADER_BYTES, MAX_URI_BYTES};
+    let e = TestEmulator::start().await;
+    let owner = member(&e, &["chat"]).await;
+    let authorization = format!("Bearer {}", owner.token);
+    let threads = format!("/chat/threads?api-version={}", support::CHAT_API);
+    let pad_to = |size: usize| format!("{threads}&pad={}", "p".repeat(size - threads.len() - 5));
+
+    e.send(
+        Method::GET,
+        &pad_to(MAX_URI_BYTES),
+        &[("authorization", &authorization)],
+        Vec::new(),
+    )
+    .await
+    .expect(200);
+    let long = e
+        .send(
+            Method::GET,
+            &pad_to(MAX_URI_BYTES + 1),
+            &[("authorization", &authorization)],
+            Vec::new(),
+        )
+        .await;
+    assert_says_limit(&long, 414, "UriTooLong", MAX_URI_BYTES);
+
+    let padding = "h".repeat(MAX_HEADER_BYTES);
+    let large = e
+        .send(
+            Method::GET,
+            &threads,
+            &[("authorization", &authorization), ("x-padding", &padding)],
+            Vec::new(),
+        )
+        .await;
+    assert_says_limit(&large, 431, "RequestHeaderFieldsTooLarge", MAX_HEADER_BYTES);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_http_layers_own_limits_the_status_is_still_right() {
+    // hyper answers these itself, before any route, with no body (see the README's limits).
+    let e = TestEmulator::start().await;
+    let host = e.host();
+    let long = format!(
+        "GET /chat/threads?pad={} HTTP/1.1\r\nhost: {host}\r\n\r\n",
+        "p".repeat(70 * 1024)
+    );
+    let answer = send_all_then_read(&e, &long, &[]).await;
+    assert!(answer.starts_with("HTTP/1.1 414"), "{answer}");
+    let many: String = (0..101).map(|i| format!("x-h{i}: v\r\n")).collect();
+    let many = format!("GET /emulator/health HTTP/1.1\r\nhost: {host}\r\n{many}\r\n");
+    let answer = send_all_then_read(&e, &many, &[]).await;
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
 }

@@ -31,9 +31,9 @@ pub async fn require_hmac(
 ) -> Response {
     let (parts, body) = request.into_parts();
     // The body limit has read the body already; this only takes it.
-    let bytes = match to_bytes(body, super::body_limit::MAX_BODY_BYTES).await {
+    let bytes = match to_bytes(body, super::request_limits::MAX_BODY_BYTES).await {
         Ok(b) => b,
-        Err(_) => return super::body_limit::too_large().into_response(),
+        Err(_) => return super::request_limits::too_large().into_response(),
     };
     if let Err(e) = verify_hmac(&state, &parts, &bytes) {
         return e.into_response();

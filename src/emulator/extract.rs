@@ -50,7 +50,7 @@ impl<T: DeserializeOwned + Default> FromRequest<EmulatorState> for OptionalAcsJs
 async fn body_bytes(request: Request, state: &EmulatorState) -> Result<Bytes, ApiError> {
     Bytes::from_request(request, state).await.map_err(|e| {
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            super::body_limit::too_large()
+            super::request_limits::too_large()
         } else {
             ApiError::bad_request(format!("The request body cannot be read: {e}"))
         }

@@ -2,7 +2,6 @@
 
 mod attachments;
 mod auth;
-mod body_limit;
 mod calling;
 mod chat;
 mod error;
@@ -11,15 +10,16 @@ mod extract;
 mod identity;
 mod paging;
 mod realtime;
+mod request_limits;
 mod request_log;
 mod store;
 pub mod tenant;
 mod throttle;
 pub mod tls;
 
-pub use body_limit::MAX_BODY_BYTES;
 pub use calling::CallingSettings;
 pub use error::ApiError;
+pub use request_limits::{MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_URI_BYTES};
 
 use axum::Router;
 use axum::extract::Request;
@@ -547,7 +547,7 @@ fn router(state: EmulatorState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(body_limit::limit_body))
+        .layer(axum::middleware::from_fn(request_limits::limit_request))
         .layer(axum::middleware::from_fn(error_shape::acs_errors))
         .layer(from_fn_with_state(state.clone(), request_log::log_and_tag))
         .with_state(state)
