@@ -25,8 +25,8 @@ use futures_util::{Stream, StreamExt};
 
 use super::error::ApiError;
 
-/// The largest request body any route accepts. The service documents none; 2 MB is far above the
-/// largest valid request (200 participants with names and metadata at their limits).
+/// The largest request body any route accepts. The service documents none; the largest valid request
+/// (200 participants with names and metadata at their limits) takes under 0.5 MB as the SDKs encode it.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// The longest request target (path and query) any route accepts, in bytes. The service documents
 /// none; ACS paths and queries are short, and a realtime token in the query takes about 1 KB.
