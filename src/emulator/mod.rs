@@ -7,6 +7,7 @@ mod chat;
 mod error;
 mod error_shape;
 mod extract;
+mod fields;
 mod identity;
 mod paging;
 mod realtime;

@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::time::Instant;
 
-use super::fields::{check_content, check_display_name, check_merged_metadata, check_metadata};
 use crate::acs::chat::{
     ChatMessage, ChatMessageContent, ChatMessageType, Page, SendChatMessageRequest,
     SendChatMessageResult, UpdateChatMessageRequest, limits,
@@ -18,6 +17,9 @@ use crate::emulator::attachments::{rebase_links, request_base};
 use crate::emulator::auth::ChatUser;
 use crate::emulator::error::ApiError;
 use crate::emulator::extract::AcsJson;
+use crate::emulator::fields::{
+    check_content, check_display_name, check_merged_metadata, check_metadata,
+};
 use crate::emulator::paging::{next_link, page_size, start_time};
 use crate::emulator::store::{MessagePageQuery, NewMessage};
 use crate::emulator::throttle::Limit;

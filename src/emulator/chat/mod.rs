@@ -1,6 +1,5 @@
 //! The chat API: threads, messages, participants, typing and read receipts.
 
-pub(crate) mod fields;
 mod messages;
 mod participants;
 mod threads;

@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::time::Instant;
 
-use super::fields::{check_display_name, check_metadata};
 use crate::acs::CommunicationError;
 use crate::acs::chat::{
     AddChatParticipantsRequest, AddChatParticipantsResult, ChatParticipant, Page,
@@ -19,6 +18,7 @@ use crate::emulator::EmulatorState;
 use crate::emulator::auth::{ChatCaller, ChatOperation, ChatUser};
 use crate::emulator::error::ApiError;
 use crate::emulator::extract::{AcsJson, OptionalAcsJson, parse_json};
+use crate::emulator::fields::{check_display_name, check_metadata};
 use crate::emulator::paging::{next_link, page_size};
 use crate::emulator::store::{Db, NewParticipant};
 use crate::emulator::tenant::seed::Seed;

@@ -6,7 +6,6 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::fields::{check_merged_metadata, check_metadata, check_topic};
 use super::participants::{admissible, validate_participants};
 use crate::acs::chat::{
     ChatThreadItem, ChatThreadProperties, CreateChatThreadRequest, CreateChatThreadResult, Page,
@@ -17,6 +16,7 @@ use crate::emulator::EmulatorState;
 use crate::emulator::auth::{ChatUser, ThreadManager};
 use crate::emulator::error::ApiError;
 use crate::emulator::extract::AcsJson;
+use crate::emulator::fields::{check_merged_metadata, check_metadata, check_topic};
 use crate::emulator::paging::{next_link, page_size, start_time};
 use crate::emulator::store::{NewParticipant, ThreadPageQuery, ThreadRow};
 

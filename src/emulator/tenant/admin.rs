@@ -450,7 +450,7 @@ pub async fn type_as_teams_user(
     Path(who): Path<String>,
     AcsJson(body): AcsJson<ThreadRef>,
 ) -> Result<StatusCode, ApiError> {
-    crate::emulator::chat::fields::check_display_name("displayName", body.display_name.as_deref())?;
+    crate::emulator::fields::check_display_name("displayName", body.display_name.as_deref())?;
     let user = acting_user(&state, &who)?;
     let raw = raw_id(&user);
     state
