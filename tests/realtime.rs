@@ -320,6 +320,30 @@ async fn reconnect_with_since_replays_exactly_the_missed_events_in_order() {
 }
 
 #[tokio::test]
+async fn since_beyond_the_newest_seq_asks_for_a_resync_then_delivers_live_events_without_replay() {
+    let f = Fixture::new().await;
+    let e = &f.emulator;
+    // A position from another life of the server (an in-memory emulator restarted), and values that
+    // would wrap if taken as signed numbers.
+    let position = e.get(&f.alice.1, "/emulator/realtime/position").await;
+    let newest = position.expect(200)["lastSeq"].as_u64().expect("lastSeq");
+    for since in [newest + 1_000, 1 << 63, u64::MAX] {
+        let (mut alice, last) = Listener::connect(e, &f.alice.1, since).await;
+        let resync = alice.next_raw().await;
+        assert_eq!(resync["type"], "resyncRequired", "since={since}: {resync}");
+        // The stream goes on from the server's newest event, and nothing older is replayed.
+        alice.last_seq = last;
+        let live = f.send(&f.bob.1, &format!("after since={since}")).await;
+        let frame = alice.next_event().await;
+        assert!(
+            is_message("chatMessageReceived", &live)(&frame),
+            "since={since}: the next frame is the live message: {frame}"
+        );
+        alice.close().await;
+    }
+}
+
+#[tokio::test]
 async fn access_token_query_parameter_is_accepted_for_browsers() {
     let emulator = TestEmulator::start().await;
     let (_, token) = emulator.create_user().await;

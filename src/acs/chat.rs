@@ -253,7 +253,8 @@ pub struct ChatMessageReadReceipt {
     pub read_on: String,
 }
 
-/// Service limits (ACS-NOTES).
+/// Limits on chat requests: the service's documented ones (ACS-NOTES, the specs), and where it documents
+/// none, the emulator's choice (said so below, and in the README's emulator limits).
 pub mod limits {
     /// The most bytes of content in one message.
     pub const MAX_MESSAGE_BYTES: usize = 28 * 1024;
@@ -263,4 +264,17 @@ pub mod limits {
     pub const MAX_PARTICIPANTS_PER_THREAD: usize = 250;
     /// The largest page of messages.
     pub const MAX_MESSAGE_PAGE: usize = 200;
+    /// Thread metadata: the bytes of all its names and values (the spec: "up to 1KB").
+    pub const MAX_THREAD_METADATA_BYTES: usize = 1024;
+    /// A participant's metadata: the bytes of all its names and values (the spec: "up to 1KB").
+    pub const MAX_PARTICIPANT_METADATA_BYTES: usize = 1024;
+    /// A message's metadata, as above. The emulator's choice: the service documents no limit; four
+    /// times the thread's leaves room for a client's own ids and keeps a message well within 32 KB.
+    pub const MAX_MESSAGE_METADATA_BYTES: usize = 4 * 1024;
+    /// A display name (participant, message sender, typing notification), in characters. The
+    /// emulator's choice: the service documents none; 200 added participants then make a system
+    /// message of at most a few hundred KB.
+    pub const MAX_DISPLAY_NAME_CHARS: usize = 256;
+    /// A thread's topic, in characters. The emulator's choice: the service documents none.
+    pub const MAX_TOPIC_CHARS: usize = 1024;
 }

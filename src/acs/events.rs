@@ -149,7 +149,9 @@ pub enum ControlFrame {
     },
     /// Sent on an idle connection so that proxies keep it open.
     Heartbeat { time: String },
-    /// The `since` a client asked for is older than what the server kept; events were lost.
+    /// The `since` a client asked for cannot be served by replay: older than what the server kept
+    /// (events were lost), or beyond the newest it holds (the client's position is from another life
+    /// of the server). The client reloads what it shows.
     ResyncRequired {
         #[serde(rename = "oldestSeq")]
         oldest_seq: u64,

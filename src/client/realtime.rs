@@ -347,6 +347,11 @@ fn frame_update(frame: RealtimeFrame, last: &mut u64) -> Option<RealtimeUpdate> 
             Some(RealtimeUpdate::Event { seq, event })
         }
         RealtimeFrame::Control(ControlFrame::RealTimeNotificationConnected { last_seq }) => {
+            // A server holding less than was seen is another life of it (restarted in memory, its
+            // data reset): its count starts again, and the resyncRequired that follows says reload.
+            if last_seq < *last {
+                *last = last_seq;
+            }
             Some(RealtimeUpdate::Connected { last_seq })
         }
         RealtimeFrame::Control(ControlFrame::ResyncRequired { .. }) => {
@@ -443,5 +448,22 @@ mod tests {
             frame_update(resync, &mut last),
             Some(RealtimeUpdate::ResyncRequired)
         );
+    }
+
+    #[test]
+    fn a_server_that_holds_less_than_was_seen_starts_the_count_again() {
+        // An in-memory emulator restarted: it holds 3 events where this client saw 40.
+        let mut last = 40;
+        let connected =
+            RealtimeFrame::Control(ControlFrame::RealTimeNotificationConnected { last_seq: 3 });
+        assert_eq!(
+            frame_update(connected, &mut last),
+            Some(RealtimeUpdate::Connected { last_seq: 3 })
+        );
+        assert_eq!(last, 3, "the events that follow (4, 5, ...) are new");
+        let ahead =
+            RealtimeFrame::Control(ControlFrame::RealTimeNotificationConnected { last_seq: 50 });
+        frame_update(ahead, &mut last);
+        assert_eq!(last, 3, "a server ahead replays what was missed from here");
     }
 }

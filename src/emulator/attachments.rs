@@ -1,5 +1,6 @@
 //! `GET /emulator/attachments/{id}`: the files and images Teams users send, for the thread's participants
-//! (bearer token, like chat). The emulator has no real files, so it serves a small valid stand-in.
+//! (bearer token, like chat), and only to those who can see the message that carries them (history
+//! shared from `shareHistoryTime`). The emulator has no real files, so it serves a small valid stand-in.
 //!
 //! The links are made for whoever reads a message, from the address the request came to: the emulator
 //! stores them as first made, and its address can change between runs (the console's embedded emulator
@@ -11,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::EmulatorState;
 use super::auth::bearer_user;
+use super::error::ApiError;
 use crate::acs::chat::{ChatAttachmentType, ChatMessage};
 
 /// Where this request reached the emulator, as `scheme://host:port/`.
@@ -68,7 +70,14 @@ pub async fn get(
         .store
         .run(move |db| {
             let attachment = db.attachment(&id)?;
-            db.membership(&attachment.thread_id, &user)?;
+            let member = db.membership(&attachment.thread_id, &user)?;
+            // The same rule as for its message: older than the history shared with the member, it
+            // does not exist for them.
+            if !member.sees(attachment.created_ms) {
+                return Err(ApiError::not_found(format!(
+                    "There is no attachment '{id}'."
+                )));
+            }
             Ok(attachment)
         })
         .await;

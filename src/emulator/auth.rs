@@ -1,4 +1,6 @@
-//! Authentication as ACS does it: HMAC-SHA256 for the identity API, bearer user tokens for chat.
+//! Authentication as ACS does it: HMAC-SHA256 for the identity API, bearer user tokens for chat, and
+//! what each chat scope allows (`chat` everything; `chat.join` not creating, updating or deleting
+//! threads; `chat.join.limited` not that, nor adding or removing participants).
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequestParts, Request, State};
@@ -16,8 +18,6 @@ use crate::acs::token::{TokenClaims, TokenError};
 
 /// How far a request's `x-ms-date` may be from the emulator's clock.
 const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
-/// The largest body the HMAC check reads.
-const MAX_SIGNED_BODY: usize = 4 * 1024 * 1024;
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
@@ -30,9 +30,10 @@ pub async fn require_hmac(
     next: Next,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let bytes = match to_bytes(body, MAX_SIGNED_BODY).await {
+    // The body limit has read the body already; this only takes it.
+    let bytes = match to_bytes(body, super::request_limits::MAX_BODY_BYTES).await {
         Ok(b) => b,
-        Err(_) => return ApiError::bad_request("The request body is too large.").into_response(),
+        Err(_) => return super::request_limits::too_large().into_response(),
     };
     if let Err(e) = verify_hmac(&state, &parts, &bytes) {
         return e.into_response();
@@ -101,12 +102,112 @@ fn verify_hmac(state: &EmulatorState, parts: &Parts, body: &[u8]) -> Result<(), 
     ))
 }
 
+/// What a chat token may do, from the least to the most (ordered, so the widest scope a token holds wins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ChatAccess {
+    /// `chat.join.limited`: read and write messages, but not change threads or who is in them.
+    JoinLimited,
+    /// `chat.join`: that, and add or remove participants.
+    Join,
+    /// `chat`: everything, including creating, updating and deleting threads.
+    Full,
+}
+
+impl ChatAccess {
+    /// The widest chat scope among a token's scopes; `None` when it has none.
+    fn of<'a>(scopes: impl Iterator<Item = &'a str>) -> Option<ChatAccess> {
+        scopes
+            .filter_map(|scope| match scope {
+                "chat" => Some(ChatAccess::Full),
+                "chat.join" => Some(ChatAccess::Join),
+                "chat.join.limited" => Some(ChatAccess::JoinLimited),
+                _ => None,
+            })
+            .max()
+    }
+
+    /// The scope's name as tokens carry it.
+    pub fn scope(self) -> &'static str {
+        match self {
+            ChatAccess::JoinLimited => "chat.join.limited",
+            ChatAccess::Join => "chat.join",
+            ChatAccess::Full => "chat",
+        }
+    }
+}
+
+/// A chat operation that not every chat scope allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatOperation {
+    CreateThread,
+    UpdateThread,
+    DeleteThread,
+    AddParticipants,
+    RemoveParticipant,
+}
+
+impl ChatOperation {
+    /// The narrowest access that allows it (the identity spec's scope descriptions).
+    fn needs(self) -> ChatAccess {
+        match self {
+            ChatOperation::CreateThread
+            | ChatOperation::UpdateThread
+            | ChatOperation::DeleteThread => ChatAccess::Full,
+            ChatOperation::AddParticipants | ChatOperation::RemoveParticipant => ChatAccess::Join,
+        }
+    }
+
+    fn doing(self) -> &'static str {
+        match self {
+            ChatOperation::CreateThread => "creating chat threads",
+            ChatOperation::UpdateThread => "updating chat threads",
+            ChatOperation::DeleteThread => "deleting chat threads",
+            ChatOperation::AddParticipants => "adding participants",
+            ChatOperation::RemoveParticipant => "removing participants",
+        }
+    }
+}
+
+/// The caller of a chat route: who, and what their token's scope allows.
+#[derive(Debug, Clone)]
+pub struct ChatCaller {
+    pub user: String,
+    pub access: ChatAccess,
+}
+
+impl ChatCaller {
+    /// 403 unless the token's scope allows `operation`; the message names the scope it needs.
+    pub fn require(&self, operation: ChatOperation) -> Result<(), ApiError> {
+        let needs = operation.needs();
+        if self.access >= needs {
+            return Ok(());
+        }
+        Err(ApiError::forbidden(format!(
+            "The access token's scope '{}' does not allow {}; that needs the '{}' scope.",
+            self.access.scope(),
+            operation.doing(),
+            needs.scope()
+        )))
+    }
+}
+
 /// The user a bearer token speaks for, after every check the service makes.
 pub async fn bearer_user(
     state: &EmulatorState,
     headers: &HeaderMap,
     query_token: Option<&str>,
 ) -> Result<String, ApiError> {
+    bearer_caller(state, headers, query_token)
+        .await
+        .map(|caller| caller.user)
+}
+
+/// The caller a bearer token speaks for, with its chat access, after every check the service makes.
+pub async fn bearer_caller(
+    state: &EmulatorState,
+    headers: &HeaderMap,
+    query_token: Option<&str>,
+) -> Result<ChatCaller, ApiError> {
     let token = match header(headers, "authorization") {
         // The scheme name is case-insensitive (RFC 9110 §11.1).
         Some(value) => value
@@ -136,11 +237,11 @@ pub async fn bearer_user(
             "The access token was issued for another resource.",
         ));
     }
-    if !claims.scopes().any(|s| s.starts_with("chat")) {
+    let Some(access) = ChatAccess::of(claims.scopes()) else {
         return Err(ApiError::unauthorized(
             "The access token has no chat scope; issue one with the 'chat' scope.",
         ));
-    }
+    };
     let user = claims.user_raw_id();
     let lookup = user.clone();
     let state_of = state
@@ -148,7 +249,9 @@ pub async fn bearer_user(
         .run(move |db| db.identity_state(&lookup))
         .await?;
     match state_of {
-        IdentityState::Active { generation } if generation == claims.generation => Ok(user),
+        IdentityState::Active { generation } if generation == claims.generation => {
+            Ok(ChatCaller { user, access })
+        }
         IdentityState::Active { .. } => {
             Err(ApiError::unauthorized("The access token was revoked."))
         }
@@ -168,5 +271,38 @@ impl FromRequestParts<EmulatorState> for ChatUser {
         state: &EmulatorState,
     ) -> Result<Self, Self::Rejection> {
         bearer_user(state, &parts.headers, None).await.map(ChatUser)
+    }
+}
+
+impl FromRequestParts<EmulatorState> for ChatCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &EmulatorState,
+    ) -> Result<Self, Self::Rejection> {
+        bearer_caller(state, &parts.headers, None).await
+    }
+}
+
+/// Extractor for creating, updating and deleting threads, which only the `chat` scope allows. An
+/// extractor rather than a check in the handler, so that the scope is refused before the body is read.
+pub struct ThreadManager(pub String);
+
+impl FromRequestParts<EmulatorState> for ThreadManager {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &EmulatorState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = bearer_caller(state, &parts.headers, None).await?;
+        let operation = match parts.method {
+            axum::http::Method::POST => ChatOperation::CreateThread,
+            axum::http::Method::DELETE => ChatOperation::DeleteThread,
+            _ => ChatOperation::UpdateThread,
+        };
+        caller.require(operation)?;
+        Ok(ThreadManager(caller.user))
     }
 }

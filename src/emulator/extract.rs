@@ -48,9 +48,13 @@ impl<T: DeserializeOwned + Default> FromRequest<EmulatorState> for OptionalAcsJs
 }
 
 async fn body_bytes(request: Request, state: &EmulatorState) -> Result<Bytes, ApiError> {
-    Bytes::from_request(request, state)
-        .await
-        .map_err(|e| ApiError::bad_request(format!("The request body cannot be read: {e}")))
+    Bytes::from_request(request, state).await.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            super::request_limits::too_large()
+        } else {
+            ApiError::bad_request(format!("The request body cannot be read: {e}"))
+        }
+    })
 }
 
 /// Parses JSON, turning serde's complaint into a message that names the field.

@@ -7,9 +7,11 @@ mod chat;
 mod error;
 mod error_shape;
 mod extract;
+mod fields;
 mod identity;
 mod paging;
 mod realtime;
+mod request_limits;
 mod request_log;
 pub mod server;
 mod store;
@@ -19,6 +21,7 @@ pub mod tls;
 
 pub use calling::CallingSettings;
 pub use error::ApiError;
+pub use request_limits::{MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_URI_BYTES};
 
 use axum::Router;
 use axum::extract::Request;
@@ -565,6 +568,8 @@ fn router(state: EmulatorState) -> Router {
         .merge(emulator)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(request_limits::limit_request))
         .layer(axum::middleware::from_fn(error_shape::acs_errors))
         .layer(from_fn_with_state(state.clone(), request_log::log_and_tag))
         .with_state(state)

@@ -3,6 +3,14 @@
 //! A client connects with its bearer token (header, or `access_token` query parameter for browsers)
 //! and `since=<last seq it saw>`; it first receives `realTimeNotificationConnected`, then every event
 //! after `since` from the log, then live events, each once and in order.
+//!
+//! Two positions cannot be served by replay, and both get `resyncRequired` (the client reloads what it
+//! shows over REST) and then the stream, never a refusal, which a reconnecting client would only repeat:
+//! - `since` older than the oldest event kept: the kept events follow.
+//! - `since` beyond the newest event the server holds (any `u64`, up to `u64::MAX`): the client's
+//!   position is from another life of the server (an in-memory emulator restarted, a data folder
+//!   reset). Nothing is replayed: the stream goes on after `lastSeq` of the connected frame, which the
+//!   client takes as its new position.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -148,7 +156,7 @@ async fn replay(
             .run(move |db| db.events_since(&u, since, REPLAY_CHUNK))
             .await?;
         if let Some(oldest) = oldest
-            && oldest > since + 1
+            && oldest > since.saturating_add(1)
             && events.first().map(|e| e.seq) == Some(oldest)
         {
             send_control(socket, ControlFrame::ResyncRequired { oldest_seq: oldest }).await?;
@@ -183,6 +191,18 @@ async fn serve(
     )
     .await?;
     let mut last = since;
+    if since > newest {
+        let u = user.clone();
+        let oldest = state.store.run(move |db| db.oldest_event_seq(&u)).await?;
+        send_control(
+            &mut socket,
+            ControlFrame::ResyncRequired {
+                oldest_seq: oldest.unwrap_or(newest.saturating_add(1)),
+            },
+        )
+        .await?;
+        last = newest;
+    }
     replay(&state, &user, &mut last, &mut socket).await?;
     let mut shutdown = state.shutdown.clone();
     let mut heartbeat = tokio::time::interval(HEARTBEAT_INTERVAL);
@@ -192,7 +212,7 @@ async fn serve(
             received = live.recv() => match received {
                 Ok((seq, frame)) => {
                     if seq <= last { continue; }
-                    if seq > last + 1 {
+                    if seq > last.saturating_add(1) {
                         // Something was published while we replayed; the log has it.
                         replay(&state, &user, &mut last, &mut socket).await?;
                         if seq <= last { continue; }

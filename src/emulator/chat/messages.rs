@@ -17,29 +17,12 @@ use crate::emulator::attachments::{rebase_links, request_base};
 use crate::emulator::auth::ChatUser;
 use crate::emulator::error::ApiError;
 use crate::emulator::extract::AcsJson;
+use crate::emulator::fields::{
+    check_content, check_display_name, check_merged_metadata, check_metadata,
+};
 use crate::emulator::paging::{next_link, page_size, start_time};
 use crate::emulator::store::{MessagePageQuery, NewMessage};
 use crate::emulator::throttle::Limit;
-
-fn check_content(content: &str) -> Result<(), ApiError> {
-    if content.len() > limits::MAX_MESSAGE_BYTES {
-        return Err(ApiError::invalid_field(
-            "content",
-            format!(
-                "The message is {} bytes; the most a message can hold is {} bytes (28 KB).",
-                content.len(),
-                limits::MAX_MESSAGE_BYTES
-            ),
-        ));
-    }
-    if content.trim().is_empty() {
-        return Err(ApiError::invalid_field(
-            "content",
-            "The field 'content' must not be empty.",
-        ));
-    }
-    Ok(())
-}
 
 fn throttle_write(state: &EmulatorState, thread_id: &str) -> Result<(), ApiError> {
     match &state.throttle {
@@ -55,6 +38,12 @@ pub async fn send(
     AcsJson(request): AcsJson<SendChatMessageRequest>,
 ) -> Result<Response, ApiError> {
     check_content(&request.content)?;
+    check_display_name("senderDisplayName", request.sender_display_name.as_deref())?;
+    check_metadata(
+        "metadata",
+        request.metadata.as_ref(),
+        limits::MAX_MESSAGE_METADATA_BYTES,
+    )?;
     let message_type = request.message_type.unwrap_or(ChatMessageType::Text);
     if message_type.is_system() {
         return Err(ApiError::invalid_field(
@@ -180,7 +169,7 @@ pub async fn get(
         .run(move |db| {
             let member = db.membership(&thread_id, &user)?;
             let message = db.message(&thread_id, &message_id)?;
-            if message.created_ms < member.visible_from_ms {
+            if !member.sees(message.created_ms) {
                 return Err(ApiError::not_found(format!(
                     "The message '{message_id}' does not exist in this thread."
                 )));
@@ -202,6 +191,11 @@ pub async fn update(
     if let Some(content) = &request.content {
         check_content(content)?;
     }
+    check_metadata(
+        "metadata",
+        request.metadata.as_ref(),
+        limits::MAX_MESSAGE_METADATA_BYTES,
+    )?;
     throttle_write(&state, &thread_id)?;
     state
         .store
@@ -219,6 +213,12 @@ pub async fn update(
                     "The message '{message_id}' was deleted."
                 )));
             }
+            check_merged_metadata(
+                "metadata",
+                message.metadata.as_ref(),
+                request.metadata.as_ref(),
+                limits::MAX_MESSAGE_METADATA_BYTES,
+            )?;
             db.edit_message(
                 &thread_id,
                 message,

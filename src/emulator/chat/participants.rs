@@ -15,9 +15,10 @@ use crate::acs::chat::{
 use crate::acs::identifier::{CommunicationIdentifier, CommunicationIdentifierModel};
 use crate::acs::time::{now_ms, parse_rfc3339_ms};
 use crate::emulator::EmulatorState;
-use crate::emulator::auth::ChatUser;
+use crate::emulator::auth::{ChatCaller, ChatOperation, ChatUser};
 use crate::emulator::error::ApiError;
 use crate::emulator::extract::{AcsJson, OptionalAcsJson, parse_json};
+use crate::emulator::fields::{check_display_name, check_metadata};
 use crate::emulator::paging::{next_link, page_size};
 use crate::emulator::store::{Db, NewParticipant};
 use crate::emulator::tenant::seed::Seed;
@@ -42,6 +43,15 @@ pub fn validate_participants(
         .iter()
         .enumerate()
         .map(|(i, p)| {
+            check_display_name(
+                &format!("participants[{i}].displayName"),
+                p.display_name.as_deref(),
+            )?;
+            check_metadata(
+                &format!("participants[{i}].metadata"),
+                p.metadata.as_ref(),
+                limits::MAX_PARTICIPANT_METADATA_BYTES,
+            )?;
             let identifier = p.communication_identifier.resolve().map_err(|e| {
                 ApiError::invalid_field(
                     &format!("participants[{i}].communicationIdentifier"),
@@ -240,10 +250,16 @@ pub async fn list(
 /// `POST .../participants/:add` and `.../participants/:remove`.
 pub async fn action(
     State(state): State<EmulatorState>,
-    ChatUser(user): ChatUser,
+    caller: ChatCaller,
     Path((thread_id, action)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
+    match action.as_str() {
+        ":add" => caller.require(ChatOperation::AddParticipants)?,
+        ":remove" => caller.require(ChatOperation::RemoveParticipant)?,
+        _ => {}
+    }
+    let user = caller.user;
     if body.iter().all(u8::is_ascii_whitespace) && (action == ":add" || action == ":remove") {
         return Err(ApiError::bad_request("The request body is missing."));
     }
@@ -308,6 +324,7 @@ pub async fn typing(
     Path(thread_id): Path<String>,
     OptionalAcsJson(request): OptionalAcsJson<SendTypingNotificationRequest>,
 ) -> Result<StatusCode, ApiError> {
+    check_display_name("senderDisplayName", request.sender_display_name.as_deref())?;
     if let Some(throttle) = &state.throttle {
         throttle.check(
             Limit::Typing,

@@ -9,42 +9,29 @@ use serde::Deserialize;
 use super::participants::{admissible, validate_participants};
 use crate::acs::chat::{
     ChatThreadItem, ChatThreadProperties, CreateChatThreadRequest, CreateChatThreadResult, Page,
-    UpdateChatThreadRequest,
+    UpdateChatThreadRequest, limits,
 };
 use crate::acs::time::now_ms;
 use crate::emulator::EmulatorState;
-use crate::emulator::auth::ChatUser;
+use crate::emulator::auth::{ChatUser, ThreadManager};
 use crate::emulator::error::ApiError;
 use crate::emulator::extract::AcsJson;
+use crate::emulator::fields::{check_merged_metadata, check_metadata, check_topic};
 use crate::emulator::paging::{next_link, page_size, start_time};
 use crate::emulator::store::{NewParticipant, ThreadPageQuery, ThreadRow};
 
-/// The longest topic the emulator accepts.
-const MAX_TOPIC_CHARS: usize = 1024;
-
-fn check_topic(topic: &str) -> Result<(), ApiError> {
-    if topic.trim().is_empty() {
-        return Err(ApiError::invalid_field(
-            "topic",
-            "The field 'topic' must not be empty.",
-        ));
-    }
-    if topic.chars().count() > MAX_TOPIC_CHARS {
-        return Err(ApiError::invalid_field(
-            "topic",
-            format!("The topic is longer than {MAX_TOPIC_CHARS} characters."),
-        ));
-    }
-    Ok(())
-}
-
 pub async fn create(
     State(state): State<EmulatorState>,
-    ChatUser(user): ChatUser,
+    ThreadManager(user): ThreadManager,
     headers: HeaderMap,
     AcsJson(request): AcsJson<CreateChatThreadRequest>,
 ) -> Result<Response, ApiError> {
     check_topic(&request.topic)?;
+    check_metadata(
+        "metadata",
+        request.metadata.as_ref(),
+        limits::MAX_THREAD_METADATA_BYTES,
+    )?;
     let participants = validate_participants(request.participants.as_deref().unwrap_or_default())?;
     let repeatability = headers
         .get("repeatability-request-id")
@@ -182,18 +169,29 @@ pub async fn get(
 
 pub async fn update(
     State(state): State<EmulatorState>,
-    ChatUser(user): ChatUser,
+    ThreadManager(user): ThreadManager,
     Path(thread_id): Path<String>,
     AcsJson(request): AcsJson<UpdateChatThreadRequest>,
 ) -> Result<StatusCode, ApiError> {
     if let Some(topic) = &request.topic {
         check_topic(topic)?;
     }
+    check_metadata(
+        "metadata",
+        request.metadata.as_ref(),
+        limits::MAX_THREAD_METADATA_BYTES,
+    )?;
     state
         .store
         .run(move |db| {
             db.membership(&thread_id, &user)?;
             let thread = db.thread(&thread_id)?;
+            check_merged_metadata(
+                "metadata",
+                thread.metadata.as_ref(),
+                request.metadata.as_ref(),
+                limits::MAX_THREAD_METADATA_BYTES,
+            )?;
             db.update_thread(
                 thread,
                 request.topic,
@@ -209,7 +207,7 @@ pub async fn update(
 
 pub async fn delete(
     State(state): State<EmulatorState>,
-    ChatUser(user): ChatUser,
+    ThreadManager(user): ThreadManager,
     Path(thread_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     state

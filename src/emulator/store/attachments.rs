@@ -1,4 +1,5 @@
-//! Attachments that Teams users send: kept by id, served to the thread's participants.
+//! Attachments that Teams users send: kept by id, served to the thread's participants. An attachment
+//! carries its message's creation time, so that a member sees it exactly when it sees the message.
 
 use rusqlite::{OptionalExtension, params};
 
@@ -13,6 +14,8 @@ pub struct StoredAttachment {
     pub thread_id: String,
     pub name: String,
     pub kind: ChatAttachmentType,
+    /// The creation time of the message that carries it.
+    pub created_ms: i64,
 }
 
 impl Db {
@@ -22,6 +25,7 @@ impl Db {
         thread_id: &str,
         name: &str,
         kind: ChatAttachmentType,
+        created_ms: i64,
     ) -> Result<(), ApiError> {
         let kind = match kind {
             ChatAttachmentType::Image => "image",
@@ -29,7 +33,7 @@ impl Db {
         };
         self.conn.execute(
             "INSERT INTO attachments (id, thread_id, name, kind, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id, thread_id, name, kind, crate::acs::time::now_ms()],
+            params![id, thread_id, name, kind, created_ms],
         )?;
         Ok(())
     }
@@ -37,7 +41,7 @@ impl Db {
     pub fn attachment(&self, id: &str) -> Result<StoredAttachment, ApiError> {
         self.conn
             .query_row(
-                "SELECT id, thread_id, name, kind FROM attachments WHERE id = ?1",
+                "SELECT id, thread_id, name, kind, created_ms FROM attachments WHERE id = ?1",
                 params![id],
                 |r| {
                     let kind: String = r.get(3)?;
@@ -50,6 +54,7 @@ impl Db {
                         } else {
                             ChatAttachmentType::File
                         },
+                        created_ms: r.get(4)?,
                     })
                 },
             )

@@ -64,6 +64,15 @@ impl Db {
         Ok(seq.unwrap_or(0) as u64)
     }
 
+    /// The oldest sequence number still kept for `user`, if any.
+    pub fn oldest_event_seq(&self, user: &str) -> Result<Option<u64>, ApiError> {
+        let oldest: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT MIN(seq) FROM events WHERE user_id = ?1")?
+            .query_row(params![user], |r| r.get(0))?;
+        Ok(oldest.map(|s| s as u64))
+    }
+
     /// Events after `since`, oldest first, at most `limit`; and the oldest sequence still kept.
     pub fn events_since(
         &self,
@@ -71,21 +80,21 @@ impl Db {
         since: u64,
         limit: usize,
     ) -> Result<(Vec<StoredEvent>, Option<u64>), ApiError> {
-        let oldest: Option<i64> = self
-            .conn
-            .prepare_cached("SELECT MIN(seq) FROM events WHERE user_id = ?1")?
-            .query_row(params![user], |r| r.get(0))?;
+        let oldest = self.oldest_event_seq(user)?;
+        // Sequence numbers are stored as i64: a `since` beyond that has nothing after it, and must
+        // not wrap to a negative number that has everything after it.
+        let since = i64::try_from(since).unwrap_or(i64::MAX);
         let mut stmt = self.conn.prepare_cached(
             "SELECT seq, frame FROM events WHERE user_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![user, since as i64, limit as i64], |r| {
+        let rows = stmt.query_map(params![user, since, limit as i64], |r| {
             Ok(StoredEvent {
                 seq: r.get::<_, i64>(0)? as u64,
                 frame: Arc::from(r.get::<_, String>(1)?),
             })
         })?;
         let events = rows.collect::<Result<Vec<_>, _>>()?;
-        Ok((events, oldest.map(|s| s as u64)))
+        Ok((events, oldest))
     }
 
     /// Drops events older than `before_ms`, and beyond the newest [`KEEP_PER_USER`] of each user.

@@ -28,6 +28,13 @@ pub struct Membership {
     pub visible_from_ms: i64,
 }
 
+impl Membership {
+    /// Whether the member may see a message (or its attachments) created at `created_ms`.
+    pub fn sees(&self, created_ms: i64) -> bool {
+        created_ms >= self.visible_from_ms
+    }
+}
+
 impl NewParticipant {
     fn to_wire(&self) -> ChatParticipant {
         ChatParticipant {

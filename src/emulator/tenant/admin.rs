@@ -393,10 +393,12 @@ pub async fn post_as(
         .store
         .run(move |db| {
             db.membership(&thread, &raw)?;
+            // One time for the message and its attachments: members see both or neither.
+            let now = now_ms();
             let mut wire = Vec::new();
             for (kind, file_name) in attachments {
                 let id = crate::ids::uuid_v4();
-                db.insert_attachment(&id, &thread, &file_name, kind)?;
+                db.insert_attachment(&id, &thread, &file_name, kind, now)?;
                 wire.push(ChatAttachment {
                     id: id.clone(),
                     attachment_type: kind,
@@ -426,7 +428,7 @@ pub async fn post_as(
                     },
                     metadata: None,
                 },
-                now_ms(),
+                now,
             )?;
             Ok(stored.id.to_string())
         })
@@ -448,6 +450,7 @@ pub async fn type_as_teams_user(
     Path(who): Path<String>,
     AcsJson(body): AcsJson<ThreadRef>,
 ) -> Result<StatusCode, ApiError> {
+    crate::emulator::fields::check_display_name("displayName", body.display_name.as_deref())?;
     let user = acting_user(&state, &who)?;
     let raw = raw_id(&user);
     state
