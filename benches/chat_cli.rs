@@ -8,62 +8,21 @@
 //! is printed (from `/usr/bin/time -v`, or by polling `/proc/<pid>/status` VmHWM without it), with the
 //! line count, which must be every message: the target is under 5 s and under 50 MB.
 
+mod support;
+
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
 
-use acs_interop::acs::hmac::sign_request;
 use acs_interop::emulator::{Emulator, EmulatorConfig, Storage};
+use support::{identity, post};
 
 const MESSAGES: usize = 100_000;
 const SENDERS: usize = 16;
 const BIN: &str = env!("CARGO_BIN_EXE_acs-interop");
-
-async fn post(http: &reqwest::Client, url: &str, token: &str, body: Value) -> Value {
-    let response = http
-        .post(url)
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("the emulator answers");
-    assert!(response.status().is_success(), "{}", response.status());
-    response.json().await.expect("json")
-}
-
-/// A new identity with a chat token, made with the access key: `(raw id, token)`.
-async fn identity(emulator: &Emulator, http: &reqwest::Client) -> (String, String) {
-    let cs = emulator.connection_string();
-    let path = "/identities?api-version=2023-10-01";
-    let body = serde_json::to_vec(&json!({"createTokenWithScopes": ["chat"]})).expect("json");
-    let date = httpdate::fmt_http_date(SystemTime::now());
-    let signed = sign_request(cs.access_key(), "POST", path, cs.host(), &body, &date);
-    let created: Value = http
-        .post(format!("{}{}", cs.endpoint.trim_end_matches('/'), path))
-        .header("x-ms-date", signed.date)
-        .header("x-ms-content-sha256", signed.content_sha256)
-        .header("authorization", signed.authorization)
-        .body(body)
-        .send()
-        .await
-        .expect("create identity")
-        .json()
-        .await
-        .expect("identity json");
-    (
-        created["identity"]["id"]
-            .as_str()
-            .expect("an id")
-            .to_string(),
-        created["accessToken"]["token"]
-            .as_str()
-            .expect("a token")
-            .to_string(),
-    )
-}
 
 /// A thread of `MESSAGES` messages by one sender; returns the sender's raw id and the thread id.
 async fn big_thread(emulator: &Emulator) -> (String, String) {

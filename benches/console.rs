@@ -6,6 +6,8 @@
 //! - `start_to_first_frame` (and `start_to_loaded_frame`, until the open thread is drawn): embedded
 //!   emulator, backend and first frame, on a second run (a database exists) and a first one.
 
+mod support;
+
 use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -23,6 +25,7 @@ use acs_interop::config::{Keymap, Theme};
 use acs_interop::emulator::{Emulator, EmulatorConfig, Storage};
 use acs_interop::model::{Connection, Message, MessageKind, Participant, PersonKind};
 use acs_interop::model::{SafeText, ThreadSummary};
+use support::memory;
 
 const NOW: i64 = 1_795_842_000_000; // Saturday 28 November 2026, 05:00 UTC
 const ME: &str = "8:acs:res_me";
@@ -149,17 +152,6 @@ fn apply(state: &mut AppState, msgs: Vec<Msg>) {
     for msg in msgs {
         update(state, msg);
     }
-}
-
-/// A field of /proc/self/status (VmRSS, VmHWM), in MiB.
-fn memory(field: &str) -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib = status
-        .lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_suffix(" kB"));
-    kib.and_then(|v| v.trim().parse::<f64>().ok())
-        .unwrap_or(f64::NAN)
-        / 1024.0
 }
 
 fn apply_received(c: &mut Criterion) {

@@ -3,16 +3,18 @@
 //!   synced to the disk first (the default); `send_16_clients_relaxed` with `--durability relaxed`;
 //! - `page_of_200_from_100k`: one 200-message page from a 100,000-message thread;
 //! - `start_to_first_request`: emulator start until its first request is served;
+//! - `create_thread_16_clients`: threads made per second by 16 concurrent clients, durable and in
+//!   memory;
 //! - `list_threads_50k`: a page of threads for a user in 50,000 threads, first and deep.
+
+mod support;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::{Value, json};
-use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
-use tokio::runtime::Runtime;
+use std::time::{Duration, Instant};
 
-use acs_interop::acs::hmac::sign_request;
-use acs_interop::emulator::{Durability, Emulator, EmulatorConfig, Storage};
+use acs_interop::emulator::{Durability, Emulator, Storage};
+use support::{clients, identity, messages_url, runtime};
 
 const CLIENTS: usize = 16;
 const BIG_THREAD: usize = 100_000;
@@ -24,79 +26,37 @@ struct Fixture {
     _data: tempfile::TempDir,
 }
 
-fn runtime() -> Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
-}
-
 async fn start(data: &std::path::Path, durability: Durability) -> Emulator {
-    Emulator::start(EmulatorConfig {
-        listen: "127.0.0.1:0".parse().expect("an address"),
-        storage: Storage::Directory(data.to_path_buf()),
-        durability,
-        ..EmulatorConfig::default()
-    })
-    .await
-    .expect("the emulator starts")
-}
-
-fn encode(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+    support::start_emulator(Storage::Directory(data.to_path_buf()), durability).await
 }
 
 async fn fixture(durability: Durability) -> Fixture {
     let data = tempfile::tempdir().expect("a temp folder");
-    let emulator = start(data.path(), durability).await;
-    let cs = emulator.connection_string().clone();
+    let storage = Storage::Directory(data.path().to_path_buf());
+    fixture_in(storage, durability, data).await
+}
+
+/// The same with the state in memory only (no `--data-dir`).
+async fn in_memory_fixture() -> Fixture {
+    let unused = tempfile::tempdir().expect("a temp folder");
+    fixture_in(Storage::InMemory, Durability::Relaxed, unused).await
+}
+
+async fn fixture_in(storage: Storage, durability: Durability, data: tempfile::TempDir) -> Fixture {
+    let emulator = support::start_emulator(storage, durability).await;
     let http = reqwest::Client::new();
-    let path = "/identities?api-version=2023-10-01";
-    let body = serde_json::to_vec(&json!({"createTokenWithScopes": ["chat"]})).expect("json");
-    let date = httpdate::fmt_http_date(SystemTime::now());
-    let signed = sign_request(cs.access_key(), "POST", path, cs.host(), &body, &date);
-    let created: Value = http
-        .post(format!("{}{}", cs.endpoint.trim_end_matches('/'), path))
-        .header("x-ms-date", signed.date)
-        .header("x-ms-content-sha256", signed.content_sha256)
-        .header("authorization", signed.authorization)
-        .body(body)
-        .send()
-        .await
-        .expect("create identity")
-        .json()
-        .await
-        .expect("identity json");
-    let token = created["accessToken"]["token"]
-        .as_str()
-        .expect("a token")
-        .to_string();
-    let thread: Value = http
-        .post(format!(
-            "{}chat/threads?api-version=2024-03-07",
-            cs.endpoint
-        ))
-        .bearer_auth(&token)
-        .json(&json!({"topic": "bench"}))
-        .send()
-        .await
-        .expect("create thread")
-        .json()
-        .await
-        .expect("thread json");
-    let thread_id = thread["chatThread"]["id"].as_str().expect("a thread id");
-    let messages_url = format!(
-        "{}chat/threads/{}/messages?api-version=2024-03-07",
-        cs.endpoint,
-        encode(thread_id)
-    );
+    let (_, token) = identity(&emulator, &http).await;
+    let thread_id = support::create_thread(&emulator, &http, &token, "bench", &[]).await;
     Fixture {
+        messages_url: messages_url(&emulator, &thread_id),
         emulator,
         token,
-        messages_url,
         _data: data,
     }
+}
+
+fn numbered(_: usize, i: usize) -> String {
+    format!("message {i}")
 }
 
 /// Sends `total` messages from [`CLIENTS`] concurrent clients (one connection each); returns the time.
@@ -105,30 +65,14 @@ async fn send_concurrently(
     fixture: &Fixture,
     total: usize,
 ) -> Duration {
-    let started = Instant::now();
-    let per_client = total.div_ceil(clients.len());
-    let url = Arc::new(fixture.messages_url.clone());
-    let mut tasks = Vec::new();
-    for client in clients {
-        let (client, url, token) = (client.clone(), url.clone(), fixture.token.clone());
-        tasks.push(tokio::spawn(async move {
-            for i in 0..per_client {
-                let response = client
-                    .post(url.as_str())
-                    .bearer_auth(&token)
-                    .json(&json!({"content": format!("message {i}")}))
-                    .send()
-                    .await
-                    .expect("send");
-                assert_eq!(response.status(), 201, "a send was not acknowledged");
-                let _ = response.bytes().await;
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.expect("a sender");
-    }
-    started.elapsed()
+    support::send_concurrently(
+        clients,
+        &fixture.messages_url,
+        &fixture.token,
+        total,
+        numbered,
+    )
+    .await
 }
 
 /// One page of a paged list, as JSON.
@@ -143,24 +87,13 @@ async fn get_page(http: &reqwest::Client, url: &str, token: &str) -> Value {
         .expect("the page is JSON")
 }
 
-fn clients() -> Vec<reqwest::Client> {
-    (0..CLIENTS)
-        .map(|_| {
-            reqwest::Client::builder()
-                .pool_max_idle_per_host(1)
-                .build()
-                .expect("a client")
-        })
-        .collect()
-}
-
 /// Acknowledged sends per second from 16 clients over loopback HTTP into a file-backed emulator:
 /// `send_16_clients` with the default durability (each batch synced to the disk before any send in it
 /// is answered), `send_16_clients_relaxed` with `--durability relaxed` beside it. Leaves out TLS.
 fn send_throughput(c: &mut Criterion) {
     acs_interop::install_crypto_provider();
     let rt = runtime();
-    let clients = clients();
+    let clients = clients(CLIENTS);
     let mut group = c.benchmark_group("emulator");
     let batch = 2_000;
     group.throughput(Throughput::Elements(batch as u64));
@@ -191,7 +124,7 @@ fn page_from_big_thread(c: &mut Criterion) {
     acs_interop::install_crypto_provider();
     let rt = runtime();
     let fixture = rt.block_on(fixture(Durability::Full));
-    let clients = clients();
+    let clients = clients(CLIENTS);
     rt.block_on(send_concurrently(&clients, &fixture, BIG_THREAD));
     let http = clients[0].clone();
     let newest = format!("{}&maxPageSize=200", fixture.messages_url);
@@ -299,6 +232,69 @@ fn binary_start_to_first_request(c: &mut Criterion) {
     group.finish();
 }
 
+/// Makes `total` threads from the clients at once; returns the time.
+async fn create_threads(clients: &[reqwest::Client], fixture: &Fixture, total: usize) -> Duration {
+    let started = Instant::now();
+    let endpoint = fixture.emulator.connection_string().endpoint.clone();
+    let per_client = total.div_ceil(clients.len());
+    let mut tasks = Vec::new();
+    for (c, client) in clients.iter().enumerate() {
+        let count = per_client.min(total.saturating_sub(c * per_client));
+        let (client, token, endpoint) = (client.clone(), fixture.token.clone(), endpoint.clone());
+        tasks.push(tokio::spawn(async move {
+            for i in 0..count {
+                let response = client
+                    .post(format!("{endpoint}chat/threads?api-version=2024-03-07"))
+                    .bearer_auth(&token)
+                    .json(&json!({"topic": format!("thread {c}-{i}")}))
+                    .send()
+                    .await
+                    .expect("create");
+                assert_eq!(response.status(), 201);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("a creator");
+    }
+    started.elapsed()
+}
+
+/// Threads made per second by 16 clients at once over loopback HTTP: into a file-backed emulator with
+/// the default durability (batched and synced like sends), and into memory beside it. Leaves out TLS.
+fn create_thread_throughput(c: &mut Criterion) {
+    acs_interop::install_crypto_provider();
+    let rt = runtime();
+    let clients = clients(CLIENTS);
+    let mut group = c.benchmark_group("emulator");
+    let batch = 1_000;
+    group.throughput(Throughput::Elements(batch as u64));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(10));
+    for (name, durability) in [
+        ("create_thread_16_clients", Durability::Full),
+        ("create_thread_16_clients_in_memory", Durability::Relaxed),
+    ] {
+        let fixture = match durability {
+            Durability::Full => rt.block_on(fixture(durability)),
+            Durability::Relaxed => rt.block_on(in_memory_fixture()),
+        };
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        total += create_threads(&clients, &fixture, batch).await;
+                    }
+                    total
+                })
+            })
+        });
+        rt.block_on(fixture.emulator.shutdown());
+    }
+    group.finish();
+}
+
 /// One page of 100 threads, over loopback HTTP and JSON, for a user who takes part in 50,000 threads
 /// (durable storage): the first page, and one from deep in the list through its continuation token.
 /// Leaves out TLS. The threads are made through the API beforehand, 16 at a time.
@@ -307,31 +303,14 @@ fn list_threads_50k(c: &mut Criterion) {
     acs_interop::install_crypto_provider();
     let rt = runtime();
     let fixture = rt.block_on(fixture(Durability::Relaxed));
-    let clients = clients();
+    let clients = clients(CLIENTS);
     let endpoint = fixture.emulator.connection_string().endpoint.clone();
-    rt.block_on(async {
-        let per_client = THREADS.div_ceil(clients.len());
-        let mut tasks = Vec::new();
-        for (c, client) in clients.iter().enumerate() {
-            let (client, token, endpoint) =
-                (client.clone(), fixture.token.clone(), endpoint.clone());
-            tasks.push(tokio::spawn(async move {
-                for i in 0..per_client {
-                    let response = client
-                        .post(format!("{endpoint}chat/threads?api-version=2024-03-07"))
-                        .bearer_auth(&token)
-                        .json(&json!({"topic": format!("thread {c}-{i}")}))
-                        .send()
-                        .await
-                        .expect("create");
-                    assert_eq!(response.status(), 201);
-                }
-            }));
-        }
-        for t in tasks {
-            t.await.expect("a creator");
-        }
-    });
+    let took = rt.block_on(create_threads(&clients, &fixture, THREADS));
+    eprintln!(
+        "emulator/list_threads_50k: {THREADS} threads made in {:.1} s ({:.0} a second, relaxed)",
+        took.as_secs_f64(),
+        THREADS as f64 / took.as_secs_f64()
+    );
     let http = clients[0].clone();
     let first = format!("{endpoint}chat/threads?api-version=2024-03-07&maxPageSize=100");
     let deep = rt.block_on(async {
@@ -363,6 +342,7 @@ fn list_threads_50k(c: &mut Criterion) {
 criterion_group!(
     benches,
     send_throughput,
+    create_thread_throughput,
     list_threads_50k,
     page_from_big_thread,
     start_to_first_request,

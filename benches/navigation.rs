@@ -8,21 +8,23 @@
 //! Left out: the terminal's own time to paint (frames go to ratatui's test backend), and the thread's
 //! first page (the thread is open and loaded when the clock starts; each sample reopens it).
 
+mod support;
+
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use serde_json::{Value, json};
-use std::time::{Duration, Instant, SystemTime};
+use serde_json::json;
+use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 
-use acs_interop::acs::hmac::sign_request;
 use acs_interop::app::{AppState, Effect, Msg, update};
 use acs_interop::backend::session::Target;
 use acs_interop::backend::{BackendConfig, BackendEvent, ChangeFeed, Command};
 use acs_interop::config::{Keymap, Theme};
 use acs_interop::emulator::{Emulator, EmulatorConfig, Storage};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use support::{identity, post};
 
 const MESSAGES: usize = 100_000;
 const SENDERS: usize = 16;
@@ -101,47 +103,10 @@ impl Console {
     }
 }
 
-async fn post(http: &reqwest::Client, url: &str, token: &str, body: Value) -> Value {
-    let response = http
-        .post(url)
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("the emulator answers");
-    assert!(response.status().is_success(), "{}", response.status());
-    response.json().await.expect("json")
-}
-
-/// A second identity's token, made with the access key as an application would.
-async fn sender_token(emulator: &Emulator, http: &reqwest::Client) -> String {
-    let cs = emulator.connection_string();
-    let path = "/identities?api-version=2023-10-01";
-    let body = serde_json::to_vec(&json!({"createTokenWithScopes": ["chat"]})).expect("json");
-    let date = httpdate::fmt_http_date(SystemTime::now());
-    let signed = sign_request(cs.access_key(), "POST", path, cs.host(), &body, &date);
-    let created: Value = http
-        .post(format!("{}{}", cs.endpoint.trim_end_matches('/'), path))
-        .header("x-ms-date", signed.date)
-        .header("x-ms-content-sha256", signed.content_sha256)
-        .header("authorization", signed.authorization)
-        .body(body)
-        .send()
-        .await
-        .expect("create identity")
-        .json()
-        .await
-        .expect("identity json");
-    created["accessToken"]["token"]
-        .as_str()
-        .expect("a token")
-        .to_string()
-}
-
 /// A thread with the console's user and `MESSAGES` messages, the first holding `FIRST_WORD`.
 async fn big_thread(emulator: &Emulator, me: &str) -> String {
     let http = reqwest::Client::new();
-    let token = sender_token(emulator, &http).await;
+    let (_, token) = identity(emulator, &http).await;
     let endpoint = emulator.connection_string().endpoint.clone();
     let me_model =
         acs_interop::acs::identifier::CommunicationIdentifier::from_raw_id(me).to_model();
