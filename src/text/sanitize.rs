@@ -63,6 +63,17 @@ fn is_pictograph(c: char) -> bool {
     matches!(c, '\u{2600}'..='\u{27bf}' | '\u{2b00}'..='\u{2bff}' | '\u{1f000}'..='\u{1faff}' | '\u{fe0f}')
 }
 
+/// `text` without the emoji joiners at its start when `previous`, the char shown just before it,
+/// is one they would join: [`sanitize`]'s rule, for text put together from separately sanitised
+/// pieces (the text of neighbouring HTML elements).
+pub(super) fn drop_leading_emoji_joiners(previous: Option<char>, text: &str) -> &str {
+    if previous.is_some_and(is_pictograph) {
+        text.trim_start_matches('\u{200d}')
+    } else {
+        text
+    }
+}
+
 /// `text` with emoji joiners dropped and flags as letters, or `None` when it has neither.
 fn unambiguous_emoji(text: &str) -> Option<String> {
     if !text

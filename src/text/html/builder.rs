@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use super::elements::{BLOCK, EMOJI_TYPE, MENTION_TYPE, VOID, element_style, same_target};
 use super::tokenize::{Tag, Token, tokenize};
 use super::{AttachmentKind, AttachmentRef, expand_tabs, is_html_space};
-use crate::text::sanitize::{sanitize, sanitize_line};
+use crate::text::sanitize::{drop_leading_emoji_joiners, sanitize, sanitize_line};
 use crate::text::style::{StyledLine, StyledSpan, TextStyle};
 use crate::text::wrap::display_width;
 
@@ -198,6 +198,15 @@ impl<'a> Builder<'a> {
     }
 
     fn push_span(&mut self, text: &str, style: TextStyle, link: Option<String>) {
+        let previous = self
+            .line
+            .spans
+            .last()
+            .and_then(|s| s.text.chars().next_back());
+        let text = drop_leading_emoji_joiners(previous, text);
+        if text.is_empty() {
+            return;
+        }
         self.line.width += display_width(text);
         if let Some(anchor) = &mut self.anchor {
             anchor.text.push_str(text);

@@ -471,3 +471,11 @@ proptest! {
         prop_assert!(terminal_safe(&lines), "{:?}", lines);
     }
 }
+
+#[test]
+fn emoji_joiner_across_tags_is_dropped_as_within_one_text() {
+    // Joined emoji are where terminals and the layout disagree on widths.
+    let lines = render("👩<b>\u{200d}💻</b> ❤\u{fe0f}<i>\u{200d}\u{200d}</i>x");
+    assert_eq!(texts(&lines), ["👩💻 ❤\u{fe0f}x"]);
+    assert_eq!(style_of(&lines, "💻"), TextStyle::BOLD);
+}
