@@ -88,3 +88,14 @@ fn bad_input_exits_two_naming_the_file() {
     let (code, _, err) = doctor(&["--policies", "x"]);
     assert_eq!(code, 2, "missing arguments are bad input too: {err}");
 }
+
+#[test]
+fn an_unknown_coexistence_mode_is_bad_input_not_a_verdict() {
+    let (code, out, err) = run(files("user-legacy-mode.json", "federation-on.json"));
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains("TeamsUpgradeEffectiveMode") && err.contains("\"Legacy\""),
+        "{err}"
+    );
+    assert!(err.contains("TeamsOnly"), "names the modes it knows: {err}");
+}

@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::model::{ExternalAccessPolicy, FederationConfiguration, ModelError, TeamsUser};
+use super::model::{
+    CoexistenceMode, ExternalAccessPolicy, FederationConfiguration, ModelError, TeamsUser,
+};
 use super::rules::{Verdict, evaluate};
 
 /// The exit code for bad input.
@@ -229,7 +231,21 @@ fn parse_federation(file: &str, text: &str) -> Result<FederationConfiguration, D
 fn parse_user(file: &str, text: &str) -> Result<TeamsUser, DoctorError> {
     let value = parse_json(file, text)?;
     let one = single(file, &value, "user")?;
-    TeamsUser::from_value(one).map_err(|e| DoctorError::from_model(file, e, None))
+    let user = TeamsUser::from_value(one).map_err(|e| DoctorError::from_model(file, e, None))?;
+    // A verdict on a mode the rules do not cover would be a guess: say so instead.
+    if let CoexistenceMode::Other(mode) = &user.teams_upgrade_effective_mode {
+        return Err(DoctorError {
+            file: file.to_string(),
+            field: Some("TeamsUpgradeEffectiveMode".into()),
+            message: format!(
+                "is {}, which is not a mode the doctor knows (TeamsOnly, Islands, SfBOnly, \
+                 SfBWithTeamsCollab, SfBWithTeamsCollabAndMeetings); a number means Windows \
+                 PowerShell 5.1 wrote the mode as a number: export with PowerShell 7 instead",
+                crate::text::sanitize_line(&format!("{mode:?}"))
+            ),
+        });
+    }
+    Ok(user)
 }
 
 fn parse_policies(file: &str, text: &str) -> Result<Vec<ExternalAccessPolicy>, DoctorError> {
