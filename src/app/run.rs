@@ -16,8 +16,11 @@ use crate::config::Theme;
 
 /// How often the clock ticks (typing indicators expire on ticks).
 const TICK: Duration = Duration::from_millis(500);
-/// The least time between two frames (about 60 a second): a burst of news costs one frame.
+/// The least time between two frames after a key (about 60 a second), so typing feels immediate.
 const FRAME: Duration = Duration::from_millis(16);
+/// The least time between two frames when only news changed the screen (20 a second): a busy thread
+/// is still followed smoothly, and drawing does not take most of the console's time.
+const NEWS_FRAME: Duration = Duration::from_millis(50);
 
 /// Why the loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,13 +79,15 @@ impl<B: Backend, C: TerminalSignals> EventLoop<B, C> {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         tokio::pin!(stop);
         let mut backend_open = true;
-        // Frames are coalesced: at most one per FRAME, the last change always drawn.
+        // Frames are coalesced: at most one per FRAME after input and per NEWS_FRAME otherwise, the
+        // last change always drawn.
         let mut last_frame = tokio::time::Instant::now();
         let mut frame_due = false;
+        let mut frame_gap = NEWS_FRAME;
         loop {
             let mut batch = Vec::new();
             tokio::select! {
-                _ = tokio::time::sleep_until(last_frame + FRAME), if frame_due => {
+                _ = tokio::time::sleep_until(last_frame + frame_gap), if frame_due => {
                     self.draw()?;
                     last_frame = tokio::time::Instant::now();
                     frame_due = false;
@@ -110,6 +115,12 @@ impl<B: Backend, C: TerminalSignals> EventLoop<B, C> {
             while let Ok(e) = self.events.try_recv() {
                 batch.push(Msg::Backend(e));
             }
+            let input = batch.iter().any(|m| {
+                matches!(
+                    m,
+                    Msg::Key(_) | Msg::Mouse(_) | Msg::Paste(_) | Msg::Resize(..)
+                )
+            });
             let mut dirty = false;
             for msg in batch {
                 let before = matches!(msg, Msg::Tick(_)).then(|| tick_fingerprint(&self.state));
@@ -138,7 +149,10 @@ impl<B: Backend, C: TerminalSignals> EventLoop<B, C> {
                 }
             }
             if dirty || frame_due {
-                if last_frame.elapsed() >= FRAME {
+                if input || !frame_due {
+                    frame_gap = if input { FRAME } else { NEWS_FRAME };
+                }
+                if last_frame.elapsed() >= frame_gap {
                     self.draw()?;
                     last_frame = tokio::time::Instant::now();
                     frame_due = false;
@@ -253,5 +267,54 @@ pub fn restore_terminal() {
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore_terminal();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Keymap;
+    use crate::model::RealtimeState;
+    use ratatui::backend::TestBackend;
+
+    struct Quiet;
+
+    impl TerminalSignals for Quiet {
+        fn copy(&mut self, _: &str) {}
+        fn bell(&mut self) {}
+    }
+
+    /// Runs the loop while `feed` sends it backend events, then stops it; returns the frames drawn.
+    async fn frames_while(
+        feed: impl std::future::Future<Output = ()>,
+        events: mpsc::Receiver<BackendEvent>,
+    ) -> usize {
+        let (commands, _command_rx) = mpsc::channel(64);
+        let mut console = EventLoop {
+            terminal: Terminal::new(TestBackend::new(80, 24)).expect("a terminal"),
+            state: AppState::new(Keymap::default()),
+            theme: Theme::default_dark(),
+            commands,
+            events,
+            clipboard: Quiet,
+        };
+        let input = futures_util::stream::pending::<std::io::Result<Event>>();
+        console.run(input, feed).await.expect("the loop runs");
+        console.terminal.get_frame().count()
+    }
+
+    #[tokio::test]
+    async fn a_second_of_news_every_ten_milliseconds_costs_at_most_about_twenty_frames() {
+        let (tx, rx) = mpsc::channel(1024);
+        let feed = async move {
+            for _ in 0..100 {
+                let _ = tx.send(BackendEvent::Realtime(RealtimeState::Live)).await;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        let frames = frames_while(feed, rx).await;
+        // One frame per 50 ms at the most, plus the first; a slow machine may draw fewer.
+        assert!((5..=23).contains(&frames), "{frames} frames");
     }
 }

@@ -16,6 +16,9 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{Connector, connect_async_tls_with_config};
 
+/// The socket's read buffer (frames larger than it are read in several steps).
+const READ_BUFFER: usize = 16 * 1024;
+
 use super::http::{error_from_body, innermost, parse_endpoint, tls_client_config};
 use super::network::{NetworkCause, NetworkError, classify, tls_cause};
 use super::retry::{RetryPolicy, random_jitter};
@@ -233,7 +236,11 @@ async fn connection(
     } else {
         None
     };
-    let handshake = connect_async_tls_with_config(request, None, true, connector);
+    // A smaller read buffer than the default 128 KiB: it is zeroed each time the socket is read,
+    // which on a busy feed is after every frame.
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER);
+    let handshake = connect_async_tls_with_config(request, Some(config), true, connector);
     let mut socket = match tokio::time::timeout(options.connect_timeout, handshake).await {
         Ok(Ok((socket, _))) => socket,
         Ok(Err(e)) => {
