@@ -91,9 +91,13 @@ impl Console {
 
     /// Alice (a new identity) creates a thread with the console's user and Alice in it.
     async fn alice_creates_thread(&self) -> Alice {
+        self.alice_creates_thread_named(TOPIC).await
+    }
+
+    async fn alice_creates_thread_named(&self, topic: &str) -> Alice {
         let (alice, token) = self.emulator.create_user().await;
         let body = json!({
-            "topic": TOPIC,
+            "topic": topic,
             "participants": [participant(&self.me, "Me"), participant(&alice, "Alice")],
         });
         let created = self.emulator.post(&token, "/chat/threads", &body).await;
@@ -137,29 +141,29 @@ fn read_identity(data_dir: &Path) -> String {
 
 // ---------------------------------------------------------------------------------------------
 
-/// A thread Alice creates while the console runs arrives over the realtime socket, shows in the thread
-/// list, and opens from the keyboard: Esc leaves the composer, Shift+Tab focuses the thread list,
-/// Enter opens the thread under the cursor.
-///
-/// Fails today (console bug): a real terminal sends Shift+Tab as `ESC [ Z`, which crossterm reports as
-/// `KeyCode::BackTab` with `KeyModifiers::SHIFT`; `KeyChord::from_event` keeps the SHIFT, so it never
-/// matches the default binding "backtab" (no modifiers) and focus stays on the messages pane.
+/// Threads Alice creates while the console runs arrive over the realtime socket. The first thread of
+/// someone who had none opens by itself; a second one shows in the thread list and opens from the
+/// keyboard: Esc leaves the composer, Shift+Tab focuses the thread list, `g` goes to its top (the
+/// newest) and Enter opens it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shift_tab_focuses_the_thread_list_and_enter_opens_a_thread_created_by_another_user() {
+    const SECOND: &str = "second with Alice";
     let console = Console::start("shift-tab").await;
     console.alice_creates_thread().await;
     let tmux = &console.tmux;
-    tmux.wait_for_text(TOPIC).await;
+    tmux.wait_for_text(&format!("▶ {TOPIC}")).await;
+    console.alice_creates_thread_named(SECOND).await;
+    tmux.wait_for_text(SECOND).await;
     assert!(
-        !tmux.screen().contains(&format!("▶ {TOPIC}")),
-        "a new thread from someone else opened by itself"
+        !tmux.screen().contains(&format!("▶ {SECOND}")),
+        "a second thread from someone else took the screen"
     );
 
     tmux.keys(&["Escape"]);
     // A lone Esc must reach the console before the next escape sequence, or both read as one key.
     tmux.wait_for_text("Message (i to write)").await;
-    tmux.keys(&["BTab", "Enter"]);
-    tmux.wait_for_text(&format!("▶ {TOPIC}")).await;
+    tmux.keys(&["BTab", "g", "Enter"]);
+    tmux.wait_for_text(&format!("▶ {SECOND}")).await;
     tmux.wait_for_text("Enter sends").await;
 }
 
