@@ -40,6 +40,17 @@ async fn closed_by_server(stream: &mut TcpStream, within: Duration) -> Result<Ve
     }
 }
 
+/// `/emulator/health`'s status, on a connection of its own.
+async fn health(e: &TestEmulator) -> reqwest::StatusCode {
+    reqwest::Client::new()
+        .get(format!("{}/emulator/health", e.base()))
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .expect("health answers")
+        .status()
+}
+
 /// Opens a connection that has sent the start of a request and nothing more.
 async fn half_a_request(address: &str) -> TcpStream {
     let mut stream = TcpStream::connect(address).await.expect("connects");
@@ -100,13 +111,7 @@ async fn health_and_a_send_are_answered_with_hundreds_of_slow_connections_open()
     for _ in 0..500 {
         slow.push(half_a_request(&address).await);
     }
-    let health = reqwest::Client::new()
-        .get(format!("{}/emulator/health", e.base()))
-        .timeout(Duration::from_secs(5))
-        .send()
-        .await
-        .expect("health answers");
-    assert_eq!(health.status(), 200);
+    assert_eq!(health(&e).await, 200);
     let (_, token) = e.create_user().await;
     let thread = e.create_thread(&token, "Under load", &[]).await;
     e.post(
@@ -139,12 +144,6 @@ async fn past_the_cap_a_new_connection_is_closed_and_service_resumes_when_slow_o
     assert!(answer.is_empty(), "nothing is served past the cap");
     // The held ones are cut at the header limit, and then a client is served again.
     tokio::time::sleep(Duration::from_millis(1_500)).await;
-    let health = reqwest::Client::new()
-        .get(format!("{}/emulator/health", e.base()))
-        .timeout(Duration::from_secs(5))
-        .send()
-        .await
-        .expect("health answers");
-    assert_eq!(health.status(), 200);
+    assert_eq!(health(&e).await, 200);
     drop(held);
 }
