@@ -324,10 +324,17 @@ fn record_frame(tap: &crate::inspect::Tap, socket: u64, url: &Url, text: &str) {
         "WS",
         url.as_str(),
     );
-    entry.thread_id = serde_json::from_str::<serde_json::Value>(text)
-        .ok()
-        .and_then(|v| find_thread_id(&v, 3));
-    entry.response.body = Some(Body::keep("application/json", text.as_bytes()));
+    // One parse serves the thread id and the redaction.
+    let parsed = (text.len() <= crate::inspect::BODY_LIMIT)
+        .then(|| serde_json::from_str::<serde_json::Value>(text));
+    match parsed {
+        Some(Ok(mut frame)) => {
+            entry.thread_id = find_thread_id(&frame, 3);
+            crate::inspect::redact::json(&mut frame);
+            entry.response.body = Some(Body::redacted_json(&frame, text.len()));
+        }
+        _ => entry.response.body = Some(Body::keep("application/json", text.as_bytes())),
+    }
     tap.record(entry);
 }
 

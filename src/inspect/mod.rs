@@ -65,6 +65,18 @@ impl Body {
     }
 }
 
+impl Body {
+    /// A JSON body already parsed and redacted, of `size` bytes as received (at most
+    /// [`BODY_LIMIT`]; a larger one goes through [`Body::keep`] to be cut).
+    pub fn redacted_json(value: &serde_json::Value, size: usize) -> Body {
+        Body {
+            mime: "application/json".into(),
+            text: serde_json::to_string(value).unwrap_or_default(),
+            size,
+        }
+    }
+}
+
 /// Headers and body of one side of an exchange.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Part {

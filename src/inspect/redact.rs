@@ -133,8 +133,10 @@ pub fn json(value: &mut Value) {
         Value::String(s) => {
             let cleaned = if s.starts_with("http://") || s.starts_with("https://") {
                 url(s)
-            } else {
+            } else if may_hold_secret(s) {
                 text(s)
+            } else {
+                return;
             };
             if cleaned != *s {
                 *s = cleaned;
@@ -146,6 +148,9 @@ pub fn json(value: &mut Value) {
 
 /// Free text with JSON Web Tokens, `accesskey=` values and `Bearer` credentials replaced.
 pub fn text(raw: &str) -> String {
+    if !may_hold_secret(raw) {
+        return raw.to_string();
+    }
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
     while !rest.is_empty() {
@@ -176,6 +181,22 @@ pub fn text(raw: &str) -> String {
 }
 
 /// The length of a JWT (`eyJ…` `.` `…` `.` `…`, base64url) starting at `s`.
+/// What comes before a secret in free text, in lower case (matched in any case).
+const SECRET_PREFIXES: &[&str] = &["accesskey=", "bearer ", "signature=", "sig="];
+
+/// Whether `s` could hold anything [`text`] replaces: most text (a chat message, a frame's fields)
+/// cannot, and is then not walked character by character.
+fn may_hold_secret(s: &str) -> bool {
+    if s.contains("eyJ") {
+        return true;
+    }
+    if !s.contains('=') && !s.contains(' ') {
+        return false;
+    }
+    let lower = s.to_ascii_lowercase();
+    SECRET_PREFIXES.iter().any(|p| lower.contains(p))
+}
+
 fn jwt_len(s: &str) -> Option<usize> {
     if !s.starts_with("eyJ") {
         return None;
@@ -195,8 +216,7 @@ fn jwt_len(s: &str) -> Option<usize> {
 
 /// At `accesskey=`, `Bearer ` or `Signature=` (any case): the length of that prefix.
 fn key_value_prefix(s: &str) -> Option<usize> {
-    const PREFIXES: &[&str] = &["accesskey=", "bearer ", "signature=", "sig="];
-    PREFIXES.iter().find_map(|p| {
+    SECRET_PREFIXES.iter().find_map(|p| {
         s.get(..p.len())
             .filter(|head| head.eq_ignore_ascii_case(p))
             .map(|_| p.len())
@@ -258,6 +278,8 @@ mod tests {
             text("endpoint=https://h/;AccessKey=abc==;x"),
             "endpoint=https://h/;AccessKey=REDACTED;x"
         );
+        assert_eq!(text("sent with BEARER abc.def"), "sent with BEARER REDACTED");
+        assert_eq!(text("sig=abc&x=1"), "sig=REDACTED&x=1");
         assert_eq!(text("just words"), "just words");
         assert_eq!(text("ünïcödé"), "ünïcödé");
     }
