@@ -5,7 +5,9 @@
 //! - `start_to_first_request`: emulator start until its first request is served;
 //! - `create_thread_16_clients`: threads made per second by 16 concurrent clients, durable and in
 //!   memory;
-//! - `list_threads_50k`: a page of threads for a user in 50,000 threads, first and deep.
+//! - `list_threads_50k`: a page of threads for a user in 50,000 threads, first and deep;
+//! - `health_with_2000_slow_connections`, `send_with_2000_slow_connections`: answers while 2,000
+//!   connections trickle their headers.
 
 mod support;
 
@@ -13,7 +15,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-use acs_interop::emulator::{Durability, Emulator, Storage};
+use acs_interop::emulator::server::ConnectionLimits;
+use acs_interop::emulator::{Durability, Emulator, EmulatorConfig, Storage};
 use support::{clients, identity, messages_url, runtime};
 
 const CLIENTS: usize = 16;
@@ -43,7 +46,16 @@ async fn in_memory_fixture() -> Fixture {
 }
 
 async fn fixture_in(storage: Storage, durability: Durability, data: tempfile::TempDir) -> Fixture {
-    let emulator = support::start_emulator(storage, durability).await;
+    let config = EmulatorConfig {
+        storage,
+        durability,
+        ..EmulatorConfig::default()
+    };
+    fixture_with(config, data).await
+}
+
+async fn fixture_with(config: EmulatorConfig, data: tempfile::TempDir) -> Fixture {
+    let emulator = support::start_emulator_with(config).await;
     let http = reqwest::Client::new();
     let (_, token) = identity(&emulator, &http).await;
     let thread_id = support::create_thread(&emulator, &http, &token, "bench", &[]).await;
@@ -339,8 +351,95 @@ fn list_threads_50k(c: &mut Criterion) {
     rt.block_on(fixture.emulator.shutdown());
 }
 
+/// Under a slow-loris attack: 2,000 connections each holding half a request's headers, then `/emulator/health` and one acknowledged send, each on
+/// a connection of its own, over loopback HTTP into a file-backed emulator. The emulator's connections
+/// are new ones every time (no pool), so each measurement includes a TCP connect. Leaves out TLS.
+/// Once, the whole process's resident memory with the 2,000 connections open is printed.
+fn under_slow_loris(c: &mut Criterion) {
+    use tokio::io::AsyncWriteExt;
+    const SLOW: usize = 2_000;
+    acs_interop::install_crypto_provider();
+    let rt = runtime();
+    // The slow connections stay for the whole measurement (an attacker reconnects as they are cut).
+    let data = tempfile::tempdir().expect("a temp folder");
+    let config = EmulatorConfig {
+        storage: Storage::Directory(data.path().to_path_buf()),
+        connections: ConnectionLimits {
+            header_timeout: Duration::from_secs(600),
+            ..ConnectionLimits::default()
+        },
+        ..EmulatorConfig::default()
+    };
+    let fixture = rt.block_on(fixture_with(config, data));
+    let address = fixture
+        .emulator
+        .endpoint()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let before = support::memory("VmRSS:");
+    let slow: Vec<tokio::net::TcpStream> = rt.block_on(async {
+        let mut slow = Vec::with_capacity(SLOW);
+        for _ in 0..SLOW {
+            let mut stream = tokio::net::TcpStream::connect(&address)
+                .await
+                .expect("a slow connection");
+            stream
+                .write_all(b"POST /chat/threads HTTP/1.1\r\nHost: x\r\n")
+                .await
+                .expect("half a request");
+            slow.push(stream);
+        }
+        slow
+    });
+    eprintln!(
+        "emulator/under_slow_loris: {SLOW} slow connections open; process VmRSS {before:.0} → {:.0} MiB",
+        support::memory("VmRSS:")
+    );
+    let fresh = || {
+        reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("a client")
+    };
+    let health_url = format!("{}emulator/health", fixture.emulator.endpoint());
+    let mut group = c.benchmark_group("emulator");
+    group.bench_function("health_with_2000_slow_connections", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let status = fresh()
+                    .get(&health_url)
+                    .send()
+                    .await
+                    .expect("health")
+                    .status();
+                assert_eq!(status, 200);
+            })
+        })
+    });
+    group.bench_function("send_with_2000_slow_connections", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let status = fresh()
+                    .post(&fixture.messages_url)
+                    .bearer_auth(&fixture.token)
+                    .json(&json!({"content": "still answered"}))
+                    .send()
+                    .await
+                    .expect("send")
+                    .status();
+                assert_eq!(status, 201);
+            })
+        })
+    });
+    group.finish();
+    drop(slow);
+    rt.block_on(fixture.emulator.shutdown());
+}
+
 criterion_group!(
     benches,
+    under_slow_loris,
     send_throughput,
     create_thread_throughput,
     list_threads_50k,

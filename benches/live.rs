@@ -1,5 +1,6 @@
 //! Consoles under live load, each run as `launch` runs it: the backend task (HTTP, the realtime
-//! socket, JSON decoding, conversion, read receipts) and the event loop (`update`, coalesced frames)
+//! socket, JSON decoding, conversion, read receipts, the inspector's recording of every exchange and
+//! frame) and the event loop (`update`, coalesced frames)
 //! drawing into a 120×40 test terminal, on an OS thread of its own so that its CPU time is its own.
 //! The emulator is in-process and file-backed with the default (synced) durability; senders are 16
 //! HTTP clients on loopback. Left out: a real terminal's escape-code output and TLS.
@@ -110,7 +111,8 @@ async fn run_console(
         embedded: false,
         state_dir: Some(state_dir.clone()),
         display_name: "Bench".into(),
-        tap: Default::default(),
+        // Recording for the inspector, as `launch` does.
+        tap: acs_interop::inspect::Tap::new(),
     };
     acs_interop::backend::spawn(
         BackendConfig {

@@ -24,11 +24,19 @@ pub fn runtime() -> Runtime {
 }
 
 pub async fn start_emulator(storage: Storage, durability: Durability) -> Emulator {
-    Emulator::start(EmulatorConfig {
-        listen: "127.0.0.1:0".parse().expect("an address"),
+    start_emulator_with(EmulatorConfig {
         storage,
         durability,
         ..EmulatorConfig::default()
+    })
+    .await
+}
+
+/// An emulator on a free loopback port, otherwise as `config` says.
+pub async fn start_emulator_with(config: EmulatorConfig) -> Emulator {
+    Emulator::start(EmulatorConfig {
+        listen: "127.0.0.1:0".parse().expect("an address"),
+        ..config
     })
     .await
     .expect("the emulator starts")
