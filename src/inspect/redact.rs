@@ -278,7 +278,10 @@ mod tests {
             text("endpoint=https://h/;AccessKey=abc==;x"),
             "endpoint=https://h/;AccessKey=REDACTED;x"
         );
-        assert_eq!(text("sent with BEARER abc.def"), "sent with BEARER REDACTED");
+        assert_eq!(
+            text("sent with BEARER abc.def"),
+            "sent with BEARER REDACTED"
+        );
         assert_eq!(text("sig=abc&x=1"), "sig=REDACTED&x=1");
         assert_eq!(text("just words"), "just words");
         assert_eq!(text("ünïcödé"), "ünïcödé");
