@@ -232,7 +232,7 @@ impl Emulator {
     /// Opens the state, binds the address and starts serving.
     pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
         crate::install_crypto_provider();
-        catch_file_size_signal();
+        server::catch_file_size_signal();
         let hub = Arc::new(Hub::default());
         let mut data_lock = None;
         let (db_path, cert_dir, temp_dir) = match &config.storage {
@@ -355,7 +355,7 @@ impl Emulator {
             tokio::spawn(server::serve(listener, app, config.connections, shutdown))
         } else {
             tokio::spawn(server::serve(
-                TcpNoDelay(tcp),
+                server::TcpNoDelay(tcp),
                 app,
                 config.connections,
                 shutdown,
@@ -438,49 +438,6 @@ impl Emulator {
         if let Some(dir) = self.temp_dir {
             let _ = std::fs::remove_dir_all(dir);
         }
-    }
-}
-
-/// A write past the file-size limit (`ulimit -f`, RLIMIT_FSIZE) raises SIGXFSZ, which kills the
-/// process by default. Caught, the write fails instead (EFBIG) and is answered 503 like a full disk;
-/// the log says why.
-fn catch_file_size_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        const SIGXFSZ: i32 = 25;
-        static CAUGHT: std::sync::Once = std::sync::Once::new();
-        CAUGHT.call_once(|| match signal(SignalKind::from_raw(SIGXFSZ)) {
-            Ok(mut signals) => {
-                tokio::spawn(async move {
-                    while signals.recv().await.is_some() {
-                        tracing::error!(
-                            "a file of the emulator reached the file-size limit (ulimit -f): \
-                             writes are refused until it is raised"
-                        );
-                    }
-                });
-            }
-            Err(e) => tracing::warn!(error = %e, "cannot catch SIGXFSZ"),
-        });
-    }
-}
-
-/// A plain TCP listener that turns off Nagle's algorithm for each connection.
-struct TcpNoDelay(TcpListener);
-
-impl axum::serve::Listener for TcpNoDelay {
-    type Io = tokio::net::TcpStream;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        let (stream, addr) = axum::serve::Listener::accept(&mut self.0).await;
-        let _ = stream.set_nodelay(true);
-        (stream, addr)
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        self.0.local_addr()
     }
 }
 

@@ -7,6 +7,9 @@
 //!
 //! WebSocket upgrades are served on the same connections; an upgraded socket no longer counts against
 //! the header limit but still holds its place under the cap.
+//!
+//! Also here: the plain TCP listener, and catching SIGXFSZ, so that a file-size limit fails a write
+//! instead of killing the process.
 
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -14,6 +17,7 @@ use hyper_util::service::TowerToHyperService;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
 /// How the server guards its connections.
@@ -127,6 +131,49 @@ pub async fn serve<L>(
     let _ = closing_tx.send(true);
     // Every connection gives its place back once its requests are done.
     let _ = tokio::time::timeout(DRAIN, open.acquire_many(max as u32)).await;
+}
+
+/// A write past the file-size limit (`ulimit -f`, RLIMIT_FSIZE) raises SIGXFSZ, which kills the
+/// process by default. Caught, the write fails instead (EFBIG) and is answered 503 like a full disk;
+/// the log says why.
+pub fn catch_file_size_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        const SIGXFSZ: i32 = 25;
+        static CAUGHT: std::sync::Once = std::sync::Once::new();
+        CAUGHT.call_once(|| match signal(SignalKind::from_raw(SIGXFSZ)) {
+            Ok(mut signals) => {
+                tokio::spawn(async move {
+                    while signals.recv().await.is_some() {
+                        tracing::error!(
+                            "a file of the emulator reached the file-size limit (ulimit -f): \
+                             writes are refused until it is raised"
+                        );
+                    }
+                });
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot catch SIGXFSZ"),
+        });
+    }
+}
+
+/// A plain TCP listener that turns off Nagle's algorithm for each connection.
+pub struct TcpNoDelay(pub TcpListener);
+
+impl axum::serve::Listener for TcpNoDelay {
+    type Io = tokio::net::TcpStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let (stream, addr) = axum::serve::Listener::accept(&mut self.0).await;
+        let _ = stream.set_nodelay(true);
+        (stream, addr)
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.0.local_addr()
+    }
 }
 
 /// Resolves once `flag` turns true (or its sender is gone).
