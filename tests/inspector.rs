@@ -76,7 +76,7 @@ async fn a_session_is_recorded_with_ids_and_without_secrets_and_written_as_har()
             && e.response
                 .body
                 .as_ref()
-                .is_some_and(|b| b.text.contains("hello inspector"))
+                .is_some_and(|b| b.text().contains("hello inspector"))
     }) {
         assert!(
             std::time::Instant::now() < deadline,
@@ -99,7 +99,7 @@ async fn a_session_is_recorded_with_ids_and_without_secrets_and_written_as_har()
     );
     assert!(send.request.header("x-ms-client-request-id").is_some());
     assert!(send.latency_ms.is_some() && send.attempt == 1);
-    let sent_body = &send.request.body.as_ref().unwrap().text;
+    let sent_body = &send.request.body.as_ref().unwrap().text();
     assert!(sent_body.contains("hello inspector"), "{sent_body}");
     let issue = entries
         .iter()

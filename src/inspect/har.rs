@@ -23,7 +23,7 @@ pub fn document(entries: &[Arc<Entry>]) -> Value {
                     "type": if sent { "send" } else { "receive" },
                     "time": entry.at_ms as f64 / 1000.0,
                     "opcode": 1,
-                    "data": entry.response.body.as_ref().map(|b| b.text.as_str()).unwrap_or(""),
+                    "data": entry.response.body.as_ref().map(|b| b.text()).unwrap_or(""),
                 });
                 match sockets.iter_mut().find(|(id, _, _)| *id == socket) {
                     Some((_, _, frames)) => frames.push(message),
@@ -114,15 +114,20 @@ fn exchange(entry: &Entry) -> Value {
         "bodySize": entry.request.body.as_ref().map_or(0, |b| b.size as i64),
     });
     if let Some(body) = &entry.request.body {
-        request["postData"] = json!({ "mimeType": body.mime, "text": body.text });
+        request["postData"] = json!({ "mimeType": body.mime, "text": body.text() });
     }
     let status = entry.status.unwrap_or(0);
     let mut content = json!({
         "size": entry.response.body.as_ref().map_or(0, |b| b.size as i64),
         "mimeType": entry.response.body.as_ref().map_or("", |b| b.mime.as_str()),
     });
-    if let Some(body) = entry.response.body.as_ref().filter(|b| !b.text.is_empty()) {
-        content["text"] = Value::String(body.text.clone());
+    if let Some(body) = entry
+        .response
+        .body
+        .as_ref()
+        .filter(|b| !b.text().is_empty())
+    {
+        content["text"] = Value::String(body.text().to_string());
     }
     let mut har = json!({
         "startedDateTime": started(entry),

@@ -1,6 +1,9 @@
 //! The session's wire log, for the inspector and HAR files: every HTTP exchange, realtime frame and
-//! call callback, redacted as it is recorded, in a ring bounded by count and by bytes so memory stays
-//! flat however long the session runs.
+//! call callback, in a ring bounded by count and by bytes so memory stays flat however long the
+//! session runs. Exchanges and callbacks are redacted as they are recorded; a realtime frame is kept
+//! as received and redacted the first time it is read, because a busy thread brings thousands of
+//! frames a minute that nobody looks at, and redacting each cost more than receiving it. Every way
+//! out of the ring (the inspector, HAR files, `Debug`) reads through [`Body::text`].
 
 pub mod har;
 pub mod redact;
@@ -27,12 +30,22 @@ pub enum EntryKind {
 }
 
 /// A body as kept: redacted, possibly cut.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Body {
     pub mime: String,
-    pub text: String,
     /// The size of the body on the wire, in bytes.
     pub size: usize,
+    text: Kept,
+}
+
+#[derive(Clone)]
+enum Kept {
+    Redacted(String),
+    /// A realtime frame as received, redacted once, when first read.
+    Deferred {
+        raw: String,
+        redacted: std::sync::OnceLock<String>,
+    },
 }
 
 impl Body {
@@ -59,21 +72,60 @@ impl Body {
         };
         Body {
             mime: mime.to_string(),
-            text,
             size: bytes.len(),
+            text: Kept::Redacted(text),
+        }
+    }
+
+    /// A JSON realtime frame, redacted when first read; one larger than [`BODY_LIMIT`] is cut and
+    /// redacted now, as [`Body::keep`] does.
+    pub fn frame(raw: String) -> Body {
+        if raw.len() > BODY_LIMIT {
+            return Body::keep("application/json", raw.as_bytes());
+        }
+        Body {
+            mime: "application/json".into(),
+            size: raw.len(),
+            text: Kept::Deferred {
+                raw,
+                redacted: std::sync::OnceLock::new(),
+            },
+        }
+    }
+
+    /// The body as it may be shown: redacted.
+    pub fn text(&self) -> &str {
+        match &self.text {
+            Kept::Redacted(text) => text,
+            Kept::Deferred { raw, redacted } => redacted.get_or_init(|| redact::body(raw, false)),
+        }
+    }
+
+    /// Bytes held, for the ring's bound.
+    fn held(&self) -> usize {
+        match &self.text {
+            Kept::Redacted(text) => text.len(),
+            Kept::Deferred { raw, redacted } => raw.len() + redacted.get().map_or(0, String::len),
         }
     }
 }
 
-impl Body {
-    /// A JSON body already parsed and redacted, of `size` bytes as received (at most
-    /// [`BODY_LIMIT`]; a larger one goes through [`Body::keep`] to be cut).
-    pub fn redacted_json(value: &serde_json::Value, size: usize) -> Body {
-        Body {
-            mime: "application/json".into(),
-            text: serde_json::to_string(value).unwrap_or_default(),
-            size,
-        }
+impl PartialEq for Body {
+    fn eq(&self, other: &Body) -> bool {
+        self.mime == other.mime && self.size == other.size && self.text() == other.text()
+    }
+}
+
+impl Eq for Body {}
+
+/// Shows only the redacted text, so that no `{:?}` can print a frame as received.
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Body")
+            .field("mime", &self.mime)
+            .field("size", &self.size)
+            .field("text", &self.text())
+            .finish()
     }
 }
 
@@ -124,12 +176,36 @@ pub struct Entry {
 impl Entry {
     /// An entry not yet numbered; [`Tap::record`] numbers it.
     pub fn new(kind: EntryKind, method: &str, url: &str) -> Entry {
+        Entry::unnumbered(kind, method, redact::url(url), thread_of_url(url))
+    }
+
+    /// A realtime frame on socket number `socket`, whose URL was redacted once for the socket as
+    /// `shown_url`.
+    pub fn frame(
+        socket: u64,
+        sent: bool,
+        shown_url: &str,
+        thread_id: Option<String>,
+        body: Body,
+    ) -> Entry {
+        let kind = EntryKind::Frame { socket, sent };
+        let mut entry = Entry::unnumbered(kind, "WS", shown_url.to_string(), thread_id);
+        entry.response.body = Some(body);
+        entry
+    }
+
+    fn unnumbered(
+        kind: EntryKind,
+        method: &str,
+        shown_url: String,
+        thread_id: Option<String>,
+    ) -> Entry {
         Entry {
             seq: 0,
             at_ms: crate::acs::time::now_ms(),
             kind,
             method: method.to_string(),
-            url: redact::url(url),
+            url: shown_url,
             status: None,
             latency_ms: None,
             attempt: 1,
@@ -137,7 +213,7 @@ impl Entry {
             request: Part::default(),
             response: Part::default(),
             error: None,
-            thread_id: thread_of_url(url),
+            thread_id,
         }
     }
 
@@ -156,7 +232,7 @@ impl Entry {
     }
 
     fn bytes(&self) -> usize {
-        let part = |p: &Part| p.body.as_ref().map_or(0, |b| b.text.len());
+        let part = |p: &Part| p.body.as_ref().map_or(0, Body::held);
         part(&self.request) + part(&self.response) + self.url.len() + 256
     }
 }
@@ -324,8 +400,29 @@ mod tests {
         );
         let long = format!("{{\"a\":\"{}\"}}", "y".repeat(BODY_LIMIT * 2));
         let kept = Body::keep("application/json", long.as_bytes());
-        assert!(kept.text.len() < BODY_LIMIT + 100 && kept.text.ends_with("bytes in all)"));
+        assert!(kept.text().len() < BODY_LIMIT + 100 && kept.text().ends_with("bytes in all)"));
         assert_eq!(kept.size, long.len());
-        assert_eq!(Body::keep("image/png", &[1, 2, 3]).text, "");
+        assert_eq!(Body::keep("image/png", &[1, 2, 3]).text(), "");
+    }
+
+    #[test]
+    fn a_frame_kept_as_received_is_redacted_wherever_it_is_read() {
+        let raw = r#"{"type":"x","data":{"token":"eyJhbGciOiJSUzI1NiJ9.eyJza3lwZWlkIjoiYWNzIn0.c2ln","threadId":"19:a@thread.v2"}}"#;
+        let entry = Entry::frame(
+            1,
+            false,
+            "wss://h/emulator/realtime?since=0",
+            Some("19:a@thread.v2".into()),
+            Body::frame(raw.to_string()),
+        );
+        let body = entry.response.body.as_ref().unwrap();
+        assert!(!body.text().contains("eyJ") && body.text().contains(redact::REDACTED));
+        assert!(
+            !format!("{entry:?}").contains("eyJ"),
+            "Debug shows the frame as received"
+        );
+        assert_eq!(body.size, raw.len());
+        let long = format!(r#"{{"token":"{}"}}"#, "y".repeat(BODY_LIMIT));
+        assert!(Body::frame(long).text().ends_with("bytes in all)"));
     }
 }

@@ -221,7 +221,7 @@ fn summary_of_body(entry: &Entry) -> String {
         .body
         .as_ref()
         .or(entry.request.body.as_ref())
-        .map(|b| b.text.as_str())
+        .map(|b| b.text())
         .unwrap_or("");
     let Ok(value) = serde_json::from_str::<serde_json::Value>(body) else {
         return truncate_to_width(body, 40);
@@ -330,10 +330,10 @@ pub fn entry_lines(entry: &Entry, utc_offset_s: i32, theme: &Theme) -> Vec<Line<
                 )),
                 theme.title,
             ));
-            if body.text.is_empty() && body.size > 0 {
+            if body.text().is_empty() && body.size > 0 {
                 lines.push(Line::styled("(not kept: not text)", theme.hint));
             }
-            for line in redact::body(&body.text, true).lines() {
+            for line in redact::body(body.text(), true).lines() {
                 lines.push(Line::raw(clean(line)));
             }
         }
