@@ -153,28 +153,35 @@ impl CommunicationIdentifier {
                 raw_id: raw.to_string(),
             };
         }
-        let segments: Vec<&str> = raw.split(':').collect();
-        if segments.len() != 3 {
+        // Exactly three `:`-separated segments; the prefix is the first two with their colons.
+        let mut segments = raw.split(':');
+        let (Some(first), Some(second), Some(suffix), None) = (
+            segments.next(),
+            segments.next(),
+            segments.next(),
+            segments.next(),
+        ) else {
             return CommunicationIdentifier::Unknown {
                 id: raw.to_string(),
             };
-        }
-        let prefix = format!("{}:{}:", segments[0], segments[1]);
-        let suffix = segments[2];
-        if let Some((cloud, is_anonymous)) = teams_user_cloud(&prefix) {
+        };
+        let prefix = &raw[..first.len() + second.len() + 2];
+        if let Some((cloud, is_anonymous)) = teams_user_cloud(prefix) {
             return CommunicationIdentifier::MicrosoftTeamsUser {
                 user_id: suffix.to_string(),
                 is_anonymous,
                 cloud,
             };
         }
-        if let Some(cloud) = acs_cloud(&prefix) {
-            let parts: Vec<&str> = suffix.split('_').collect();
-            if parts.len() == 3 {
+        if let Some(cloud) = acs_cloud(prefix) {
+            let mut parts = suffix.split('_');
+            if let (Some(resource_id), Some(tenant_id), Some(user_id), None) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            {
                 return CommunicationIdentifier::TeamsExtensionUser {
-                    resource_id: parts[0].to_string(),
-                    tenant_id: parts[1].to_string(),
-                    user_id: parts[2].to_string(),
+                    resource_id: resource_id.to_string(),
+                    tenant_id: tenant_id.to_string(),
+                    user_id: user_id.to_string(),
                     cloud,
                 };
             }
@@ -187,7 +194,7 @@ impl CommunicationIdentifier {
                 id: raw.to_string(),
             };
         }
-        if let Some(cloud) = app_cloud(&prefix) {
+        if let Some(cloud) = app_cloud(prefix) {
             return CommunicationIdentifier::MicrosoftTeamsApp {
                 app_id: suffix.to_string(),
                 cloud,
