@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use reqwest::Url;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -18,6 +18,10 @@ use tokio_tungstenite::{Connector, connect_async_tls_with_config};
 
 /// The socket's read buffer (frames larger than it are read in several steps).
 const READ_BUFFER: usize = 16 * 1024;
+/// The pause between reads while frames keep coming. A busy thread's news arrives in a write per
+/// commit, hundreds a second; waking for each cost the console more than the news itself. The first
+/// frame after a quiet spell is read at once; the console draws news at most every 100 ms anyway.
+const PACE: Duration = Duration::from_millis(10);
 
 use super::http::{error_from_body, innermost, parse_endpoint, tls_client_config};
 use super::network::{NetworkCause, NetworkError, classify, tls_cause};
@@ -262,9 +266,28 @@ async fn connection(
             ));
         }
     };
-    let socket_number = options.tap.next_socket();
+    let shown = SocketShown {
+        number: options.tap.next_socket(),
+        url: crate::inspect::redact::url(url.as_str()),
+    };
+    // Whether frames came since the last pause: a busy feed is read in pauses of [`PACE`].
+    let mut busy = false;
     loop {
-        let message = match tokio::time::timeout(options.silence_limit, socket.next()).await {
+        let ready = match socket.next().now_or_never() {
+            Some(ready) => {
+                busy = true;
+                Ok(ready)
+            }
+            None if busy => {
+                // Nothing more yet on a busy feed: wait a moment, so what comes meanwhile is read
+                // in one go instead of waking for each of the server's writes.
+                busy = false;
+                tokio::time::sleep(PACE).await;
+                continue;
+            }
+            None => tokio::time::timeout(options.silence_limit, socket.next()).await,
+        };
+        let message = match ready {
             Err(_) => {
                 return End::Dropped(format!(
                     "nothing heard for {} s; the connection is presumed dead",
@@ -275,11 +298,8 @@ async fn connection(
             Ok(Some(Err(e))) => return End::Dropped(describe(e, &url)),
             Ok(Some(Ok(message))) => message,
         };
-        if let Message::Text(text) = &message {
-            record_frame(&options.tap, socket_number, &url, text.as_str());
-        }
         let update = match message {
-            Message::Text(text) => match serde_json::from_str::<RealtimeFrame>(text.as_str()) {
+            Message::Text(text) => match record_frame(&options.tap, &shown, text.as_str()) {
                 Ok(frame) => match frame_update(frame, last) {
                     Some(update) => update,
                     None => continue,
@@ -310,44 +330,34 @@ async fn connection(
     }
 }
 
-/// Records a received frame on the tap, with the thread it is about.
-fn record_frame(tap: &crate::inspect::Tap, socket: u64, url: &Url, text: &str) {
-    if !tap.is_on() {
-        return;
-    }
-    use crate::inspect::{Body, Entry, EntryKind};
-    let mut entry = Entry::new(
-        EntryKind::Frame {
-            socket,
-            sent: false,
-        },
-        "WS",
-        url.as_str(),
-    );
-    // One parse serves the thread id and the redaction.
-    let parsed = (text.len() <= crate::inspect::BODY_LIMIT)
-        .then(|| serde_json::from_str::<serde_json::Value>(text));
-    match parsed {
-        Some(Ok(mut frame)) => {
-            entry.thread_id = find_thread_id(&frame, 3);
-            crate::inspect::redact::json(&mut frame);
-            entry.response.body = Some(Body::redacted_json(&frame, text.len()));
-        }
-        _ => entry.response.body = Some(Body::keep("application/json", text.as_bytes())),
-    }
-    tap.record(entry);
+/// A realtime socket as the inspector shows it: its number and its redacted URL, worked out once.
+struct SocketShown {
+    number: u64,
+    url: String,
 }
 
-/// The first `threadId` within `depth` levels of a frame.
-fn find_thread_id(value: &serde_json::Value, depth: u8) -> Option<String> {
-    let map = value.as_object()?;
-    if let Some(id) = map.get("threadId").and_then(|v| v.as_str()) {
-        return Some(id.to_string());
+/// Reads a received frame, and records it on the tap with the thread it is about.
+fn record_frame(
+    tap: &crate::inspect::Tap,
+    socket: &SocketShown,
+    text: &str,
+) -> serde_json::Result<RealtimeFrame> {
+    let frame = RealtimeFrame::from_json(text);
+    if tap.is_on() {
+        let thread_id = match &frame {
+            Ok(RealtimeFrame::Event { event, .. }) => Some(event.thread_id().to_string()),
+            _ => None,
+        };
+        let body = crate::inspect::Body::frame(text.to_string());
+        tap.record(crate::inspect::Entry::frame(
+            socket.number,
+            false,
+            &socket.url,
+            thread_id,
+            body,
+        ));
     }
-    if depth == 0 {
-        return None;
-    }
-    map.values().find_map(|v| find_thread_id(v, depth - 1))
+    frame
 }
 
 /// What a frame means to the owner, if anything; drops events already delivered.
