@@ -196,8 +196,8 @@ struct Publishers {
 }
 
 impl Publisher for Publishers {
-    fn publish_frame(&self, user: &str, seq: u64, frame: Arc<str>) {
-        self.hub.publish(user, seq, frame);
+    fn publish_frames(&self, user: &str, frames: Vec<(u64, Arc<str>)>) {
+        self.hub.publish(user, frames);
     }
 
     fn publish_callback(&self, callback: PendingCallback) {

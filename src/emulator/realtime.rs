@@ -18,6 +18,7 @@ use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use futures_util::SinkExt;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -30,8 +31,8 @@ use super::error::ApiError;
 use crate::acs::events::{ControlFrame, RealtimeFrame};
 use crate::acs::time::{format_ms, now_ms};
 
-/// A committed event: its sequence number and its frame text.
-pub type LiveEvent = (u64, Arc<str>);
+/// Committed events of one user and one commit, in order: sequence numbers and frame texts.
+pub type LiveEvent = Arc<[(u64, Arc<str>)]>;
 
 /// Live fan-out of committed events to connected users.
 #[derive(Default)]
@@ -39,8 +40,10 @@ pub struct Hub {
     users: Mutex<HashMap<String, broadcast::Sender<LiveEvent>>>,
 }
 
-/// Live events a connection can fall behind by before it goes back to the log.
+/// Commits of live events a connection can fall behind by before it goes back to the log.
 const LIVE_BUFFER: usize = 1024;
+/// Live events sent in one write at most (whole commits: one may go past it).
+const LIVE_BATCH: usize = 64;
 /// Events read from the log at a time when catching up.
 const REPLAY_CHUNK: usize = 500;
 /// The socket's read buffer. Clients send next to nothing (pings, a close), and the buffer is made
@@ -51,7 +54,7 @@ const CLIENT_READ_BUFFER: usize = 4 * 1024;
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(15);
 
 impl Hub {
-    pub fn publish(&self, user: &str, seq: u64, frame: Arc<str>) {
+    pub fn publish(&self, user: &str, frames: Vec<(u64, Arc<str>)>) {
         let Ok(mut users) = self.users.lock() else {
             return;
         };
@@ -59,7 +62,7 @@ impl Hub {
             if sender.receiver_count() == 0 {
                 users.remove(user);
             } else {
-                let _ = sender.send((seq, frame));
+                let _ = sender.send(Arc::from(frames));
             }
         }
     }
@@ -141,6 +144,18 @@ async fn send_text(socket: &mut WebSocket, text: &str) -> Result<(), ConnectionE
         .map_err(|_| ConnectionEnd::Closed)
 }
 
+/// Queues a frame without writing it out: frames fed together leave in one write at [`flush`].
+async fn feed_text(socket: &mut WebSocket, text: &str) -> Result<(), ConnectionEnd> {
+    socket
+        .feed(Message::Text(Utf8Bytes::from(text)))
+        .await
+        .map_err(|_| ConnectionEnd::Closed)
+}
+
+async fn flush(socket: &mut WebSocket) -> Result<(), ConnectionEnd> {
+    socket.flush().await.map_err(|_| ConnectionEnd::Closed)
+}
+
 async fn send_control(socket: &mut WebSocket, frame: ControlFrame) -> Result<(), ConnectionEnd> {
     let text = serde_json::to_string(&RealtimeFrame::Control(frame))
         .map_err(|e| ApiError::internal(e.to_string()))?;
@@ -168,9 +183,10 @@ async fn replay(
         }
         let done = events.len() < REPLAY_CHUNK;
         for event in events {
-            send_text(socket, &event.frame).await?;
+            feed_text(socket, &event.frame).await?;
             *last = event.seq;
         }
+        flush(socket).await?;
         if done {
             return Ok(());
         }
@@ -215,16 +231,7 @@ async fn serve(
     loop {
         tokio::select! {
             received = live.recv() => match received {
-                Ok((seq, frame)) => {
-                    if seq <= last { continue; }
-                    if seq > last.saturating_add(1) {
-                        // Something was published while we replayed; the log has it.
-                        replay(&state, &user, &mut last, &mut socket).await?;
-                        if seq <= last { continue; }
-                    }
-                    send_text(&mut socket, &frame).await?;
-                    last = seq;
-                }
+                Ok(event) => send_live(&state, &user, &mut last, &mut socket, &mut live, event).await?,
                 Err(broadcast::error::RecvError::Lagged(_)) => {
                     replay(&state, &user, &mut last, &mut socket).await?;
                 }
@@ -243,6 +250,47 @@ async fn serve(
             }
         }
     }
+}
+
+/// Sends a live event and those published with it: events committed together (a group commit
+/// holds many) leave in one write, which saves packets and wake-ups on both sides of a busy feed.
+async fn send_live(
+    state: &EmulatorState,
+    user: &str,
+    last: &mut u64,
+    socket: &mut WebSocket,
+    live: &mut broadcast::Receiver<LiveEvent>,
+    first: LiveEvent,
+) -> Result<(), ConnectionEnd> {
+    let mut next = Some(first);
+    let mut fed = 0;
+    while let Some(frames) = next.take() {
+        for (seq, frame) in frames.iter() {
+            if *seq > last.saturating_add(1) {
+                // Something was published while we replayed; the log has it.
+                flush(socket).await?;
+                replay(state, user, last, socket).await?;
+            }
+            if *seq > *last {
+                feed_text(socket, frame).await?;
+                *last = *seq;
+                fed += 1;
+            }
+        }
+        if fed >= LIVE_BATCH {
+            break;
+        }
+        next = match live.try_recv() {
+            Ok(event) => Some(event),
+            Err(broadcast::error::TryRecvError::Lagged(_)) => {
+                flush(socket).await?;
+                replay(state, user, last, socket).await?;
+                None
+            }
+            Err(_) => None,
+        };
+    }
+    flush(socket).await
 }
 
 /// `GET /emulator/realtime/position`: the newest sequence number held for the caller, so a client that

@@ -123,7 +123,7 @@ mod tests {
     struct Nowhere;
 
     impl Publisher for Nowhere {
-        fn publish_frame(&self, _: &str, _: u64, _: Arc<str>) {}
+        fn publish_frames(&self, _: &str, _: Vec<(u64, Arc<str>)>) {}
         fn publish_callback(&self, _: PendingCallback) {}
     }
 

@@ -136,11 +136,28 @@ pub struct PendingCallback {
     pub body: Arc<str>,
 }
 
+/// A realtime frame as published: its sequence number for its user, and its text.
+pub type Frame = (u64, Arc<str>);
+
 /// Where committed news goes: realtime frames to connected users, callbacks to applications. The store
 /// knows only this trait, not the realtime hub or the callback delivery.
 pub trait Publisher: Send + Sync + 'static {
-    fn publish_frame(&self, user: &str, seq: u64, frame: Arc<str>);
+    /// A user's frames of one commit, in order.
+    fn publish_frames(&self, user: &str, frames: Vec<Frame>);
     fn publish_callback(&self, callback: PendingCallback);
+}
+
+/// A commit's events gathered per user, each user's in order, so that a connection receives a
+/// commit's news at once and sends it in one write.
+fn by_user(events: impl Iterator<Item = PendingEvent>) -> Vec<(String, Vec<Frame>)> {
+    let mut users: Vec<(String, Vec<Frame>)> = Vec::new();
+    for event in events {
+        match users.iter_mut().find(|(user, _)| *user == event.user) {
+            Some((_, frames)) => frames.push((event.seq, event.frame)),
+            None => users.push((event.user, vec![(event.seq, event.frame)])),
+        }
+    }
+    users
 }
 
 /// What a job sees: the connection (inside the batch transaction) and the batch's pending news.
@@ -329,8 +346,8 @@ fn apply_batch(
             if db.conn.total_changes() != changes_before {
                 commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
-            for event in db.pending.drain(..) {
-                publisher.publish_frame(&event.user, event.seq, event.frame);
+            for (user, frames) in by_user(db.pending.drain(..)) {
+                publisher.publish_frames(&user, frames);
             }
             for callback in db.pending_callbacks.drain(..) {
                 publisher.publish_callback(callback);
