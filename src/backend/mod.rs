@@ -38,6 +38,9 @@ use outbox::{Outbox, Outgoing};
 use sender::Senders;
 use session::{Session, Target};
 
+/// Realtime updates already waiting that are applied together, at most.
+const REALTIME_BURST: usize = 256;
+
 /// How the backend hears about changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeFeed {
@@ -273,7 +276,13 @@ async fn run(
                 Some(command) => handle(&ctx, &senders, command),
             },
             update = updates.recv(), if updates_open => match update {
-                Some(update) => realtime::apply(&ctx, update).await,
+                Some(update) => {
+                    let mut burst = vec![update];
+                    while burst.len() < REALTIME_BURST && let Ok(next) = updates.try_recv() {
+                        burst.push(next);
+                    }
+                    realtime::apply_all(&ctx, burst).await
+                }
                 None => updates_open = false,
             },
             Some(verified) = call_events.recv() => {

@@ -10,7 +10,7 @@ use crate::acs::events::ChatEvent;
 use crate::acs::time::parse_rfc3339_ms;
 use crate::backend::BackendEvent;
 use crate::client::RealtimeUpdate;
-use crate::model::{RealtimeState, SafeText, ThreadSummary};
+use crate::model::{Message, RealtimeState, SafeText, ThreadSummary};
 
 /// The newest event the emulator holds for this user: the socket then sends only what is new.
 pub async fn newest_seq(ctx: &Ctx, target: &Target) -> u64 {
@@ -55,6 +55,63 @@ pub async fn apply(ctx: &Arc<Ctx>, update: RealtimeUpdate) {
         }
         RealtimeUpdate::Event { event, .. } => on_event(ctx, event).await,
     }
+}
+
+/// Applies updates that arrived together.
+pub async fn apply_all(ctx: &Arc<Ctx>, updates: Vec<RealtimeUpdate>) {
+    for step in bursts(updates) {
+        match step {
+            Step::Messages(thread_id, messages) => {
+                ctx.emit(BackendEvent::Messages {
+                    thread_id,
+                    messages,
+                    older_available: None,
+                })
+                .await
+            }
+            Step::Other(update) => apply(ctx, *update).await,
+        }
+    }
+}
+
+/// What [`bursts`] makes of updates that arrived together.
+#[derive(Debug, PartialEq)]
+enum Step {
+    /// Messages of one thread that came in a row.
+    Messages(String, Vec<Message>),
+    Other(Box<RealtimeUpdate>),
+}
+
+/// Updates in their order, with messages for one thread in a row gathered into one step: a busy
+/// thread's news comes in bursts (a group commit holds many), and each event costs the console a
+/// pass over the thread's state. An edit or a deletion of a message in the same run replaces it.
+fn bursts(updates: Vec<RealtimeUpdate>) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for update in updates {
+        let RealtimeUpdate::Event {
+            event:
+                ChatEvent::ChatMessageReceived(e)
+                | ChatEvent::ChatMessageEdited(e)
+                | ChatEvent::ChatMessageDeleted(e),
+            ..
+        } = update
+        else {
+            steps.push(Step::Other(Box::new(update)));
+            continue;
+        };
+        let message = convert::message_event(&e);
+        match steps.last_mut() {
+            Some(Step::Messages(thread_id, messages)) if *thread_id == e.thread_id => {
+                match messages.iter_mut().find(|m| m.order == message.order) {
+                    Some(held) if message.has_newer_version_than(held) => *held = message,
+                    Some(_) => {}
+                    None => messages.push(message),
+                }
+            }
+            _ => steps.push(Step::Messages(e.thread_id, vec![message])),
+        }
+    }
+    steps
 }
 
 fn changed_thread(thread_id: &str, topic: &str, at_ms: Option<i64>) -> ThreadSummary {
@@ -162,5 +219,88 @@ async fn on_event(ctx: &Arc<Ctx>, event: ChatEvent) {
                 sync::refresh_newest(ctx, &e.thread_id).await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::acs::events::{ChatMessageEvent, TypingIndicatorEvent};
+
+    fn message(thread: &str, id: &str, version: &str, text: &str) -> ChatMessageEvent {
+        ChatMessageEvent {
+            thread_id: thread.into(),
+            sender: None,
+            sender_display_name: "Ana".into(),
+            recipient: Default::default(),
+            id: id.into(),
+            created_on: "2026-11-30T10:00:00Z".into(),
+            version: version.into(),
+            message_type: "text".into(),
+            message: text.into(),
+            metadata: Default::default(),
+            attachments: Vec::new(),
+            edited_on: None,
+            deleted_on: None,
+        }
+    }
+
+    fn event(seq: u64, event: ChatEvent) -> RealtimeUpdate {
+        RealtimeUpdate::Event { seq, event }
+    }
+
+    #[test]
+    fn messages_of_a_thread_in_a_row_reach_the_console_together_and_in_order() {
+        let typing = ChatEvent::TypingIndicatorReceived(TypingIndicatorEvent {
+            thread_id: "a".into(),
+            sender: Default::default(),
+            sender_display_name: "Ana".into(),
+            recipient: Default::default(),
+            version: "1".into(),
+            received_on: "2026-11-30T10:00:00Z".into(),
+        });
+        let steps = bursts(vec![
+            event(
+                1,
+                ChatEvent::ChatMessageReceived(message("a", "1", "1", "one")),
+            ),
+            event(
+                2,
+                ChatEvent::ChatMessageReceived(message("a", "2", "2", "two")),
+            ),
+            event(
+                3,
+                ChatEvent::ChatMessageEdited(message("a", "1", "3", "one, edited")),
+            ),
+            event(
+                4,
+                ChatEvent::ChatMessageReceived(message("b", "4", "4", "elsewhere")),
+            ),
+            event(5, typing.clone()),
+            event(
+                6,
+                ChatEvent::ChatMessageReceived(message("a", "6", "6", "three")),
+            ),
+        ]);
+        let shown: Vec<(String, Vec<&str>)> = steps
+            .iter()
+            .map(|step| match step {
+                Step::Messages(thread, messages) => (
+                    thread.clone(),
+                    messages.iter().map(|m| m.body.as_str()).collect(),
+                ),
+                Step::Other(_) => ("other".into(), Vec::new()),
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                ("a".into(), vec!["one, edited", "two"]),
+                ("b".into(), vec!["elsewhere"]),
+                ("other".into(), vec![]),
+                ("a".into(), vec!["three"]),
+            ]
+        );
+        assert_eq!(steps[2], Step::Other(Box::new(event(5, typing))));
     }
 }
