@@ -18,9 +18,10 @@ use crate::config::Theme;
 const TICK: Duration = Duration::from_millis(500);
 /// The least time between two frames after a key (about 60 a second), so typing feels immediate.
 const FRAME: Duration = Duration::from_millis(16);
-/// The least time between two frames when only news changed the screen (20 a second): a busy thread
-/// is still followed smoothly, and drawing does not take most of the console's time.
-const NEWS_FRAME: Duration = Duration::from_millis(50);
+/// The least time between two frames when only news changed the screen (10 a second): a busy thread
+/// is still followed as it happens, and drawing (over SSH, the bytes sent too) stays a small part of
+/// the console's time however fast messages come.
+const NEWS_FRAME: Duration = Duration::from_millis(100);
 
 /// Why the loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -304,7 +305,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_second_of_news_every_ten_milliseconds_costs_at_most_about_twenty_frames() {
+    async fn a_second_of_news_every_ten_milliseconds_costs_at_most_about_ten_frames() {
         let (tx, rx) = mpsc::channel(1024);
         let feed = async move {
             for _ in 0..100 {
@@ -315,11 +316,11 @@ mod tests {
         };
         let started = std::time::Instant::now();
         let frames = frames_while(feed, rx).await;
-        // One frame per 50 ms at the most (a loaded machine stretches the second), plus the first
-        // and the last; at 60 a second it would be about three times as many.
-        let most = started.elapsed().as_millis() as usize / 50 + 2;
+        // One frame per 100 ms at the most (a loaded machine stretches the second), plus the first
+        // and the last; at 60 a second it would be about six times as many.
+        let most = started.elapsed().as_millis() as usize / 100 + 2;
         assert!(
-            (5..=most).contains(&frames),
+            (3..=most).contains(&frames),
             "{frames} frames, at most {most}"
         );
     }
