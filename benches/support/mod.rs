@@ -4,11 +4,14 @@
 // Each bench uses part of this module.
 #![allow(dead_code)]
 
+pub mod console;
+
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::runtime::Runtime;
 
+use acs_interop::acs::connection_string::ConnectionString;
 use acs_interop::acs::hmac::sign_request;
 use acs_interop::emulator::{Durability, Emulator, EmulatorConfig, Storage};
 
@@ -42,9 +45,27 @@ pub async fn start_emulator_with(config: EmulatorConfig) -> Emulator {
     .expect("the emulator starts")
 }
 
+/// Where the helpers send their requests: an emulator in this process, or one reached by its
+/// connection string (a standalone emulator in a process of its own).
+pub trait Service {
+    fn connection_string(&self) -> &ConnectionString;
+}
+
+impl Service for Emulator {
+    fn connection_string(&self) -> &ConnectionString {
+        Emulator::connection_string(self)
+    }
+}
+
+impl Service for ConnectionString {
+    fn connection_string(&self) -> &ConnectionString {
+        self
+    }
+}
+
 /// A request to the identity API signed with the access key, as a server application sends it.
 async fn identity_request(
-    emulator: &Emulator,
+    emulator: &impl Service,
     http: &reqwest::Client,
     path: &str,
     body: Value,
@@ -67,7 +88,7 @@ async fn identity_request(
 }
 
 /// A new identity with a chat token: `(raw id, token)`.
-pub async fn identity(emulator: &Emulator, http: &reqwest::Client) -> (String, String) {
+pub async fn identity(emulator: &impl Service, http: &reqwest::Client) -> (String, String) {
     let body = json!({"createTokenWithScopes": ["chat"]});
     let created =
         identity_request(emulator, http, "/identities?api-version=2023-10-01", body).await;
@@ -77,7 +98,7 @@ pub async fn identity(emulator: &Emulator, http: &reqwest::Client) -> (String, S
 }
 
 /// Another chat token for an existing identity.
-pub async fn token_for(emulator: &Emulator, http: &reqwest::Client, raw_id: &str) -> String {
+pub async fn token_for(emulator: &impl Service, http: &reqwest::Client, raw_id: &str) -> String {
     let path = format!(
         "/identities/{}/:issueAccessToken?api-version=2023-10-01",
         encode(raw_id)
@@ -105,7 +126,7 @@ pub async fn post(http: &reqwest::Client, url: &str, token: &str, body: Value) -
 
 /// A thread made by the holder of `token`, with `members` (raw ids) added; its id.
 pub async fn create_thread(
-    emulator: &Emulator,
+    emulator: &impl Service,
     http: &reqwest::Client,
     token: &str,
     topic: &str,
@@ -128,7 +149,7 @@ pub async fn create_thread(
     id.to_string()
 }
 
-pub fn messages_url(emulator: &Emulator, thread_id: &str) -> String {
+pub fn messages_url(emulator: &impl Service, thread_id: &str) -> String {
     let endpoint = &emulator.connection_string().endpoint;
     format!(
         "{endpoint}chat/threads/{}/messages?{API}",
