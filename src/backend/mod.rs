@@ -264,6 +264,8 @@ async fn run(
     poll.tick().await;
     let mut last_poll = time::OffsetDateTime::now_utc();
     let mut updates_open = matches!(feed, ChangeFeed::Socket);
+    // Updates already waiting are taken together; the buffer is kept, a busy feed fills it often.
+    let mut burst = Vec::with_capacity(REALTIME_BURST);
     loop {
         tokio::select! {
             command = commands.recv() => match command {
@@ -275,16 +277,12 @@ async fn run(
                 }
                 Some(command) => handle(&ctx, &senders, command),
             },
-            update = updates.recv(), if updates_open => match update {
-                Some(update) => {
-                    let mut burst = vec![update];
-                    while burst.len() < REALTIME_BURST && let Ok(next) = updates.try_recv() {
-                        burst.push(next);
-                    }
-                    realtime::apply_all(&ctx, burst).await
+            received = updates.recv_many(&mut burst, REALTIME_BURST), if updates_open => {
+                match received {
+                    0 => updates_open = false,
+                    _ => realtime::apply_all(&ctx, burst.drain(..)).await,
                 }
-                None => updates_open = false,
-            },
+            }
             Some(verified) = call_events.recv() => {
                 let ctx = ctx.clone();
                 ctx.calls.on_event(&ctx, verified).await;

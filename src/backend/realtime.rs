@@ -58,7 +58,7 @@ pub async fn apply(ctx: &Arc<Ctx>, update: RealtimeUpdate) {
 }
 
 /// Applies updates that arrived together.
-pub async fn apply_all(ctx: &Arc<Ctx>, updates: Vec<RealtimeUpdate>) {
+pub async fn apply_all(ctx: &Arc<Ctx>, updates: impl IntoIterator<Item = RealtimeUpdate>) {
     for step in bursts(updates) {
         match step {
             Step::Messages(thread_id, messages) => {
@@ -85,7 +85,7 @@ enum Step {
 /// Updates in their order, with messages for one thread in a row gathered into one step: a busy
 /// thread's news comes in bursts (a group commit holds many), and each event costs the console a
 /// pass over the thread's state. An edit or a deletion of a message in the same run replaces it.
-fn bursts(updates: Vec<RealtimeUpdate>) -> Vec<Step> {
+fn bursts(updates: impl IntoIterator<Item = RealtimeUpdate>) -> Vec<Step> {
     let mut steps = Vec::new();
     for update in updates {
         let RealtimeUpdate::Event {
