@@ -113,6 +113,23 @@ impl CommunicationIdentifierModel {
         }
     }
 
+    /// The raw id of [`resolve`](Self::resolve)'s identifier. An ACS user named by both its id and
+    /// its raw id, as every message's sender is, takes no more than a copy of it.
+    pub fn resolved_raw_id(&self) -> Option<String> {
+        if let (Some(raw), Some(user), None, None, None, None) = (
+            &self.raw_id,
+            &self.communication_user,
+            &self.phone_number,
+            &self.microsoft_teams_user,
+            &self.microsoft_teams_app,
+            &self.teams_extension_user,
+        ) && *raw == user.id
+        {
+            return Some(raw.clone());
+        }
+        self.resolve().ok().map(|i| i.raw_id().to_string())
+    }
+
     fn nested(&self) -> Result<Option<CommunicationIdentifier>, IdentifierError> {
         let mut found = Vec::new();
         if let Some(user) = &self.communication_user {

@@ -17,7 +17,7 @@ use crate::text::{AttachmentKind, AttachmentRef};
 pub const CLIENT_ID_KEY: &str = "clientMessageId";
 
 pub fn raw_id_of(model: &CommunicationIdentifierModel) -> Option<String> {
-    model.resolve().ok().map(|i| i.raw_id().to_string())
+    model.resolved_raw_id()
 }
 
 fn time_ms(text: Option<&str>) -> Option<i64> {
@@ -108,25 +108,28 @@ pub fn message(m: &ChatMessage) -> Message {
     }
 }
 
-pub fn message_event(e: &ChatMessageEvent) -> Message {
+/// A message as an event carried it; takes the event apart rather than copying it (every message of a
+/// busy thread comes this way).
+pub fn message_event(e: ChatMessageEvent) -> Message {
     let kind = match e.message_type.to_ascii_lowercase().as_str() {
         "html" | "richtext/html" => MessageKind::Html,
         _ => MessageKind::Text,
     };
     let created_ms = time_ms(Some(&e.created_on)).unwrap_or(0);
+    let mut metadata = e.metadata;
     Message {
         order: Message::order_of(&e.id, created_ms),
-        id: e.id.clone(),
-        version: e.version.clone(),
-        kind,
         sender: e.sender.as_ref().and_then(raw_id_of),
         sender_name: SafeText::new(&e.sender_display_name),
-        body: e.message.clone(),
         attachments: attachments(Some(&e.attachments)),
         created_ms,
         edited_ms: time_ms(e.edited_on.as_deref()),
         deleted_ms: time_ms(e.deleted_on.as_deref()),
-        client_id: e.metadata.get(CLIENT_ID_KEY).cloned(),
+        client_id: metadata.remove(CLIENT_ID_KEY),
+        id: e.id,
+        version: e.version,
+        kind,
+        body: e.message,
     }
 }
 

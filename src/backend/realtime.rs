@@ -87,28 +87,35 @@ enum Step {
 /// pass over the thread's state. An edit or a deletion of a message in the same run replaces it.
 fn bursts(updates: impl IntoIterator<Item = RealtimeUpdate>) -> Vec<Step> {
     let mut steps = Vec::new();
-    for update in updates {
+    let mut updates = updates.into_iter();
+    while let Some(update) = updates.next() {
         let RealtimeUpdate::Event {
             event:
-                ChatEvent::ChatMessageReceived(e)
-                | ChatEvent::ChatMessageEdited(e)
-                | ChatEvent::ChatMessageDeleted(e),
+                ChatEvent::ChatMessageReceived(mut e)
+                | ChatEvent::ChatMessageEdited(mut e)
+                | ChatEvent::ChatMessageDeleted(mut e),
             ..
         } = update
         else {
             steps.push(Step::Other(Box::new(update)));
             continue;
         };
-        let message = convert::message_event(&e);
+        let event_thread = std::mem::take(&mut e.thread_id);
+        let message = convert::message_event(e);
         match steps.last_mut() {
-            Some(Step::Messages(thread_id, messages)) if *thread_id == e.thread_id => {
+            Some(Step::Messages(thread_id, messages)) if *thread_id == event_thread => {
                 match messages.iter_mut().find(|m| m.order == message.order) {
                     Some(held) if message.has_newer_version_than(held) => *held = message,
                     Some(_) => {}
                     None => messages.push(message),
                 }
             }
-            _ => steps.push(Step::Messages(e.thread_id, vec![message])),
+            _ => {
+                // Room for the rest of the run, so a burst of hundreds is not copied as it grows.
+                let mut messages = Vec::with_capacity(updates.size_hint().0 + 1);
+                messages.push(message);
+                steps.push(Step::Messages(event_thread, messages));
+            }
         }
     }
     steps
@@ -127,12 +134,12 @@ fn changed_thread(thread_id: &str, topic: &str, at_ms: Option<i64>) -> ThreadSum
 
 async fn on_event(ctx: &Arc<Ctx>, event: ChatEvent) {
     match event {
-        ChatEvent::ChatMessageReceived(e)
-        | ChatEvent::ChatMessageEdited(e)
-        | ChatEvent::ChatMessageDeleted(e) => {
+        ChatEvent::ChatMessageReceived(mut e)
+        | ChatEvent::ChatMessageEdited(mut e)
+        | ChatEvent::ChatMessageDeleted(mut e) => {
             ctx.emit(BackendEvent::Messages {
-                thread_id: e.thread_id.clone(),
-                messages: vec![convert::message_event(&e)],
+                thread_id: std::mem::take(&mut e.thread_id),
+                messages: vec![convert::message_event(e)],
                 older_available: None,
             })
             .await;

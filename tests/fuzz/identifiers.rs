@@ -130,6 +130,7 @@ proptest! {
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
             let model: CommunicationIdentifierModel = serde_json::from_str(&json)
                 .map_err(|e| TestCaseError::fail(format!("{json}: {e}")))?;
+            prop_assert_eq!(model.resolved_raw_id(), Some(raw.clone()));
             prop_assert_eq!(model.resolve(), Ok(identifier));
         }
     }
@@ -161,6 +162,9 @@ proptest! {
         let Ok(model) = serde_json::from_str::<CommunicationIdentifierModel>(&json) else {
             return Ok(());
         };
+        // The shortcut for ACS users gives what resolving gives.
+        let resolved = model.resolve().ok().map(|i| i.raw_id().to_string());
+        prop_assert_eq!(model.resolved_raw_id(), resolved, "{}", json);
         if let Ok(identifier) = model.resolve() {
             // Written out and read again, it names the same raw id.
             let again = identifier.to_model().resolve().map(|i| i.raw_id());

@@ -143,7 +143,7 @@ pub fn listed_message(m: &ChatMessage, time: &str) -> Vec<String> {
 
 /// [`message_rows`] of a message event.
 pub fn event_message(e: &ChatMessageEvent, time: &str) -> Vec<String> {
-    message_rows(&convert::message_event(e), time)
+    message_rows(&convert::message_event(e.clone()), time)
 }
 
 #[cfg(test)]
