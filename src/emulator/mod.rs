@@ -21,7 +21,7 @@ pub mod tls;
 
 pub use calling::CallingSettings;
 pub use error::ApiError;
-pub use request_limits::{MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_URI_BYTES};
+pub use request_limits::{MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_HEADER_FIELDS, MAX_URI_BYTES};
 
 use axum::Router;
 use axum::extract::Request;

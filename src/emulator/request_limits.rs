@@ -1,11 +1,12 @@
 //! How large a request may be, the same on every route (chat, identity, calling and the admin API),
 //! each refusal in the ACS shape and saying the limit: a target (path and query) past
-//! [`MAX_URI_BYTES`] gets 414, a header section past [`MAX_HEADER_BYTES`] 431, a body past
-//! [`MAX_BODY_BYTES`] 413.
+//! [`MAX_URI_BYTES`] gets 414, a header section past [`MAX_HEADER_BYTES`] or [`MAX_HEADER_FIELDS`]
+//! 431, a body past [`MAX_BODY_BYTES`] 413.
 //!
 //! The HTTP layer (hyper) has limits of its own that it answers itself, with no body: a target past
-//! 64 KB (414), a header section past about 400 KB or more than 100 header fields (431), and a request
-//! it cannot parse (400). The emulator's limits are lower, so that only those extremes get a bare answer.
+//! 64 KB (414), a header section past about 400 KB or more than [`HTTP_HEADER_FIELDS`] header fields
+//! (431), and a request it cannot parse (400). The emulator's limits are lower, so that only those
+//! extremes get a bare answer.
 //!
 //! A server that answers before reading the whole body, then closes, leaves a client that sends its
 //! whole body before reading (the Python SDK does) writing into a closed connection: it reports a
@@ -34,6 +35,13 @@ pub const MAX_URI_BYTES: usize = 16 * 1024;
 /// The largest header section (every name and value) any route accepts, in bytes. The service
 /// documents none; a bearer token is about 1 KB.
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// The most header fields (a repeated name counts each time) any route accepts. The service
+/// documents none; the SDKs send about a dozen.
+pub const MAX_HEADER_FIELDS: usize = 100;
+/// The most header fields the HTTP layer reads before answering 431 itself, with no body: above
+/// [`MAX_HEADER_FIELDS`], so that a request with a few more than the emulator accepts gets its
+/// answer in the ACS shape. The layer sets aside room for this many per request it parses.
+pub const HTTP_HEADER_FIELDS: usize = 500;
 /// The most of an oversized body that is read (and dropped) so that its sender can read the 413.
 const DRAIN_BYTES: u64 = 16 * 1024 * 1024;
 /// The longest that reading an oversized body may take.
@@ -79,6 +87,17 @@ pub async fn limit_request(request: Request, next: Next) -> Response {
             "RequestHeaderFieldsTooLarge",
             format!(
                 "The request's headers are {headers} bytes; the most the emulator accepts is {MAX_HEADER_BYTES}."
+            ),
+        )
+        .into_response();
+    }
+    let fields = request.headers().len();
+    if fields > MAX_HEADER_FIELDS {
+        return ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "RequestHeaderFieldsTooLarge",
+            format!(
+                "The request has {fields} header fields; the most the emulator accepts is {MAX_HEADER_FIELDS}."
             ),
         )
         .into_response();

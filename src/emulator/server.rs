@@ -109,7 +109,8 @@ pub async fn serve<L>(
         tokio::spawn(async move {
             let mut http = hyper::server::conn::http1::Builder::new();
             http.timer(TokioTimer::new())
-                .header_read_timeout(limits.header_timeout);
+                .header_read_timeout(limits.header_timeout)
+                .max_headers(super::request_limits::HTTP_HEADER_FIELDS);
             let connection = http
                 .serve_connection(TokioIo::new(io), service)
                 .with_upgrades();
