@@ -1,6 +1,6 @@
 //! Console benchmarks, in-process through the public API:
 //! - `frame_120x40_of_100k_thread`: one frame of a 100,000-message thread, at the bottom and scrolled
-//!   back to the middle (only what fits is laid out);
+//!   back to the middle of the messages the console holds of it (only what fits is laid out);
 //! - `apply_100k_received_messages`: received messages through `update`, 100 and 1 per event; prints
 //!   the resident memory 100,000 messages take (criterion does not measure memory);
 //! - `start_to_first_frame` (and `start_to_loaded_frame`, until the open thread is drawn): embedded
@@ -16,11 +16,9 @@ use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 
-use acs_interop::app::run::{EventLoop, TerminalSignals};
 use acs_interop::app::state::Scroll;
 use acs_interop::app::{AppState, Effect, Msg, update};
-use acs_interop::backend::session::Target;
-use acs_interop::backend::{BackendConfig, BackendEvent, ChangeFeed, Command};
+use acs_interop::backend::{BackendEvent, Command};
 use acs_interop::config::{Keymap, Theme};
 use acs_interop::emulator::{Emulator, EmulatorConfig, Storage};
 use acs_interop::model::{Connection, Message, MessageKind, Participant, PersonKind};
@@ -201,9 +199,11 @@ fn frame(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("console");
     group.bench_function("frame_120x40_of_100k_thread", |b| b.iter(|| draw(&state)));
+    // The console holds the newest few thousand of the thread's messages (older ones are fetched
+    // again on scroll): the middle of what it holds.
     let view = state.views.get_mut(THREAD).expect("the open thread");
     view.scroll = Scroll {
-        anchor: view.messages.keys().nth(BIG / 2).copied(),
+        anchor: view.messages.keys().nth(view.messages.len() / 2).copied(),
         lines_up: 0,
     };
     group.bench_function("frame_120x40_of_100k_thread_scrolled_to_middle", |b| {
@@ -223,14 +223,6 @@ fn frame(c: &mut Criterion) {
     assert!(bottom.contains("rollout") && middle.contains("rollout") && bottom != middle);
 }
 
-struct NoClipboard;
-
-impl TerminalSignals for NoClipboard {
-    fn bell(&mut self) {}
-
-    fn copy(&mut self, _: &str) {}
-}
-
 /// As `launch` does with the embedded emulator and a data folder; with `loaded`, goes on until the
 /// open thread is loaded and drawn. Returns the time, then shuts everything down.
 async fn start_console(data: &Path, loaded: bool) -> Duration {
@@ -244,38 +236,16 @@ async fn start_console(data: &Path, loaded: bool) -> Duration {
     .expect("the emulator starts");
     let console_dir = data.join("console");
     std::fs::create_dir_all(&console_dir).expect("the console folder");
-    let target = Target {
-        connection: emulator.connection_string().clone(),
-        ca_cert: None,
-        user_id: None,
-        embedded: true,
-        state_dir: Some(console_dir.clone()),
-        display_name: "Bench".into(),
-        tap: Default::default(),
-    };
     let (command_tx, command_rx) = mpsc::channel(256);
     let (event_tx, event_rx) = mpsc::channel(4096);
-    let config = BackendConfig {
-        target,
-        feed: ChangeFeed::Socket,
-        outbox_path: Some(console_dir.join("outbox.sqlite3")),
-        callbacks: acs_interop::backend::calls::CallbackSetup::Local {
-            listen: ([127, 0, 0, 1], 0).into(),
-        },
-        mode: Default::default(),
-    };
+    let config = support::console::backend_config(
+        emulator.connection_string().clone(),
+        &console_dir,
+        true,
+        Default::default(),
+    );
     let backend = acs_interop::backend::spawn(config, command_rx, event_tx);
-    let mut state = AppState::new(Keymap::default());
-    update(&mut state, Msg::Resize(SIZE.0, SIZE.1));
-    update(&mut state, Msg::Tick(acs_interop::acs::time::now_ms()));
-    let mut console = EventLoop {
-        terminal: Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("a test terminal"),
-        state,
-        theme: Theme::default_dark(),
-        commands: command_tx,
-        events: event_rx,
-        clipboard: NoClipboard,
-    };
+    let mut console = support::console::event_loop(SIZE, command_tx, event_rx);
     console.draw().expect("the first frame");
     while loaded && !console.state.open_view().is_some_and(|v| v.loaded) {
         let event = console.events.recv().await.expect("the backend runs");

@@ -5,7 +5,7 @@
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -21,7 +21,8 @@ const SIZE: (u16, u16) = (120, 40);
 /// The message that ends a console's run once it is drawn.
 pub const END: &str = "the last message of the run";
 
-struct NoClipboard;
+/// The clipboard and bell of a test terminal: nothing.
+pub struct NoClipboard;
 
 impl TerminalSignals for NoClipboard {
     fn bell(&mut self) {}
@@ -81,6 +82,51 @@ impl Console {
     }
 }
 
+/// A console backend's configuration as `launch` makes it, its state in `state_dir`.
+pub fn backend_config(
+    connection: ConnectionString,
+    state_dir: &Path,
+    embedded: bool,
+    tap: acs_interop::inspect::Tap,
+) -> BackendConfig {
+    BackendConfig {
+        target: Target {
+            connection,
+            ca_cert: None,
+            user_id: None,
+            embedded,
+            state_dir: Some(state_dir.to_path_buf()),
+            display_name: "Bench".into(),
+            tap,
+        },
+        feed: ChangeFeed::Socket,
+        outbox_path: Some(state_dir.join("outbox.sqlite3")),
+        callbacks: acs_interop::backend::calls::CallbackSetup::Local {
+            listen: ([127, 0, 0, 1], 0).into(),
+        },
+        mode: Default::default(),
+    }
+}
+
+/// An event loop drawing into a test terminal of `size`, its state sized and ticked once.
+pub fn event_loop(
+    size: (u16, u16),
+    commands: mpsc::Sender<Command>,
+    events: mpsc::Receiver<BackendEvent>,
+) -> EventLoop<TestBackend, NoClipboard> {
+    let mut state = AppState::new(Keymap::default());
+    update(&mut state, Msg::Resize(size.0, size.1));
+    update(&mut state, Msg::Tick(acs_interop::acs::time::now_ms()));
+    EventLoop {
+        terminal: Terminal::new(TestBackend::new(size.0, size.1)).expect("a test terminal"),
+        state,
+        theme: Theme::default_dark(),
+        commands,
+        events,
+        clipboard: NoClipboard,
+    }
+}
+
 async fn run_console(
     connection: ConnectionString,
     state_dir: PathBuf,
@@ -89,26 +135,10 @@ async fn run_console(
 ) -> Outcome {
     let (command_tx, command_rx) = mpsc::channel(256);
     let (event_tx, event_rx) = mpsc::channel(4096);
-    let target = Target {
-        connection,
-        ca_cert: None,
-        user_id: None,
-        embedded: false,
-        state_dir: Some(state_dir.clone()),
-        display_name: "Bench".into(),
-        // Recording for the inspector, as `launch` does.
-        tap: acs_interop::inspect::Tap::new(),
-    };
+    // Recording for the inspector, as `launch` does.
+    let tap = acs_interop::inspect::Tap::new();
     acs_interop::backend::spawn(
-        BackendConfig {
-            target,
-            feed: ChangeFeed::Socket,
-            outbox_path: Some(state_dir.join("outbox.sqlite3")),
-            callbacks: acs_interop::backend::calls::CallbackSetup::Local {
-                listen: ([127, 0, 0, 1], 0).into(),
-            },
-            mode: Default::default(),
-        },
+        backend_config(connection, &state_dir, false, tap),
         command_rx,
         event_tx,
     );
@@ -125,17 +155,7 @@ async fn run_console(
             cpu_at_open: cpu_at_open.clone(),
         },
     ));
-    let mut state = AppState::new(Keymap::default());
-    update(&mut state, Msg::Resize(SIZE.0, SIZE.1));
-    update(&mut state, Msg::Tick(acs_interop::acs::time::now_ms()));
-    let mut console = EventLoop {
-        terminal: Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("a test terminal"),
-        state,
-        theme: Theme::default_dark(),
-        commands: command_tx.clone(),
-        events: loop_rx,
-        clipboard: NoClipboard,
-    };
+    let mut console = event_loop(SIZE, command_tx.clone(), loop_rx);
     let input = futures_util::stream::pending::<std::io::Result<crossterm::event::Event>>();
     console
         .run(input, async {
