@@ -82,6 +82,9 @@ enum Step {
     Other(Box<RealtimeUpdate>),
 }
 
+/// Messages a run of one thread's news makes room for at first.
+const RUN_ROOM: usize = 64;
+
 /// Updates in their order, with messages for one thread in a row gathered into one step: a busy
 /// thread's news comes in bursts (a group commit holds many), and each event costs the console a
 /// pass over the thread's state. An edit or a deletion of a message in the same run replaces it.
@@ -111,8 +114,9 @@ fn bursts(updates: impl IntoIterator<Item = RealtimeUpdate>) -> Vec<Step> {
                 }
             }
             _ => {
-                // Room for the rest of the run, so a burst of hundreds is not copied as it grows.
-                let mut messages = Vec::with_capacity(updates.size_hint().0 + 1);
+                // Room for a run of a busy thread, so it is not copied as it grows; bounded, as
+                // runs of several threads taking turns are short.
+                let mut messages = Vec::with_capacity(updates.size_hint().0.min(RUN_ROOM) + 1);
                 messages.push(message);
                 steps.push(Step::Messages(event_thread, messages));
             }
