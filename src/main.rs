@@ -319,8 +319,11 @@ async fn run_emulator(args: EmulatorArgs) -> anyhow::Result<()> {
         };
         anyhow::anyhow!("{e}{hint}")
     })?;
+    // Listening for the stop signals before the banner says the emulator is ready, so a SIGTERM
+    // sent as soon as the banner is read stops it cleanly instead of killing it.
+    let stop = stop_signal();
     print_banner(&emulator, &storage);
-    wait_for_stop_signal().await;
+    stop.await;
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
@@ -504,24 +507,24 @@ async fn run_call(args: CallArgs) -> u8 {
     }
 }
 
-async fn wait_for_stop_signal() {
+/// Ctrl-C or SIGTERM. On Unix the handlers are installed when this is called, not when the
+/// future is first polled.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
+    let handlers = {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
+        signal(SignalKind::terminate())
+            .and_then(|term| Ok((term, signal(SignalKind::interrupt())?)))
+    };
+    async move {
+        #[cfg(unix)]
+        if let Ok((mut term, mut interrupt)) = handlers {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = term.recv() => {}
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            return;
         }
-    }
-    #[cfg(not(unix))]
-    {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
