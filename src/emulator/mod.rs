@@ -7,6 +7,7 @@ mod chat;
 mod error;
 mod error_shape;
 mod extract;
+pub mod faults;
 mod fields;
 mod identity;
 mod paging;
@@ -74,6 +75,8 @@ pub struct EmulatorConfig {
     pub durability: Durability,
     /// How many connections are served at once and how long a request's headers may take.
     pub connections: server::ConnectionLimits,
+    /// Faults injected on purpose (`--faults`); changed live through `/emulator/faults`.
+    pub faults: faults::FaultSpec,
 }
 
 impl Default for EmulatorConfig {
@@ -88,6 +91,7 @@ impl Default for EmulatorConfig {
             calling: calling::CallingSettings::default(),
             durability: Durability::Full,
             connections: server::ConnectionLimits::default(),
+            faults: faults::FaultSpec::off(),
         }
     }
 }
@@ -187,6 +191,7 @@ pub(crate) struct EmulatorState {
     pub personas: tenant::personas::Personas,
     pub calling: calling::CallingSettings,
     pub callback_keys: CallbackKeys,
+    pub faults: Arc<faults::Faults>,
 }
 
 /// Where committed news goes: realtime frames to the hub, callbacks to their delivery queues.
@@ -318,7 +323,13 @@ impl Emulator {
             personas,
             calling: config.calling.clone(),
             callback_keys: CallbackKeys::default(),
+            faults: Arc::new(faults::Faults::new(config.faults.clone())),
         };
+        if !config.faults.is_off() {
+            let (spec, seed) = state.faults.current();
+            faults::admin::announce(&spec, seed);
+        }
+        tokio::spawn(state.faults.clone().run_drops(shutdown.clone()));
         let persona_task = tokio::spawn(tenant::personas::run(state.clone(), triggers));
         let callback_http = crate::client::build_http_client(None).map_err(|e| {
             EmulatorError::State(ApiError::internal(format!(
@@ -512,6 +523,14 @@ fn router(state: EmulatorState) -> Router {
             post(calling::admin::start_call),
         )
         .route_layer(from_fn_with_state(state.clone(), auth::require_hmac));
+    let fault_admin = Router::new()
+        .route(
+            "/emulator/faults",
+            get(faults::admin::get)
+                .put(faults::admin::put)
+                .delete(faults::admin::delete),
+        )
+        .route_layer(from_fn_with_state(state.clone(), auth::require_hmac));
     let emulator = Router::new()
         .route("/emulator/attachments/{id}", get(attachments::get))
         .route("/emulator/realtime", get(realtime::connect))
@@ -522,9 +541,11 @@ fn router(state: EmulatorState) -> Router {
         .merge(chat)
         .merge(calls)
         .merge(teams)
+        .merge(fault_admin)
         .merge(emulator)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(state.clone(), faults::inject))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(request_limits::limit_request))
         .layer(axum::middleware::from_fn(error_shape::acs_errors))

@@ -14,7 +14,7 @@
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -230,6 +230,8 @@ async fn serve(
     }
     replay(&state, &user, &mut last, &mut socket).await?;
     let mut shutdown = state.shutdown.clone();
+    let mut drops = state.faults.drops();
+    drops.borrow_and_update();
     let mut heartbeat = tokio::time::interval(HEARTBEAT_INTERVAL);
     heartbeat.tick().await;
     // When the next live write may leave: set after a write that took all there was.
@@ -261,6 +263,18 @@ async fn serve(
             }
             _ = shutdown.changed() => {
                 let _ = socket.send(Message::Close(None)).await;
+                return Ok(());
+            }
+            Ok(()) = drops.changed() => {
+                // Said in the close frame, so that the client's log shows the drop was injected.
+                let _ = socket
+                    .send(Message::Close(Some(CloseFrame {
+                        code: close_code::RESTART,
+                        reason: Utf8Bytes::from_static(
+                            "injected fault: realtime drop (--faults, /emulator/faults)",
+                        ),
+                    })))
+                    .await;
                 return Ok(());
             }
         }

@@ -104,7 +104,7 @@ pub async fn serve<L>(
             }
             continue;
         };
-        let service = TowerToHyperService::new(app.clone());
+        let service = cut_when_asked(TowerToHyperService::new(app.clone()));
         let mut closing = closing.clone();
         tokio::spawn(async move {
             let mut http = hyper::server::conn::http1::Builder::new();
@@ -132,6 +132,43 @@ pub async fn serve<L>(
     let _ = closing_tx.send(true);
     // Every connection gives its place back once its requests are done.
     let _ = tokio::time::timeout(DRAIN, open.acquire_many(max as u32)).await;
+}
+
+/// The connection is cut without an answer where fault injection asked for it (an error from the
+/// service makes hyper close the connection at once).
+fn cut_when_asked<S>(
+    app: S,
+) -> impl hyper::service::Service<
+    axum::http::Request<hyper::body::Incoming>,
+    Response = axum::response::Response,
+    Error = super::faults::CutConnection,
+    Future = impl Future<Output = Result<axum::response::Response, super::faults::CutConnection>> + Send,
+> + Clone
+where
+    S: hyper::service::Service<
+            axum::http::Request<hyper::body::Incoming>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+            Future: Send + 'static,
+        > + Clone,
+{
+    hyper::service::service_fn(move |request| {
+        let answered = app.call(request);
+        async move {
+            let response = match answered.await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            };
+            if response
+                .extensions()
+                .get::<super::faults::CutConnection>()
+                .is_some()
+            {
+                return Err(super::faults::CutConnection);
+            }
+            Ok(response)
+        }
+    })
 }
 
 /// A write past the file-size limit (`ulimit -f`, RLIMIT_FSIZE) raises SIGXFSZ, which kills the

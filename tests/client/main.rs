@@ -38,6 +38,7 @@ fn config(tls: bool, storage: Storage) -> EmulatorConfig {
         calling: Default::default(),
         durability: Default::default(),
         connections: Default::default(),
+        faults: Default::default(),
     }
 }
 

@@ -83,6 +83,7 @@ pub fn test_config() -> EmulatorConfig {
         calling: Default::default(),
         durability: Default::default(),
         connections: Default::default(),
+        faults: Default::default(),
     }
 }
 
