@@ -1,6 +1,9 @@
 //! The `chat` and `teams` subcommands' arguments turned into the library's options and actions.
 
-use crate::cli::{ChatArgs, ChatCommand, ConnectionArgs, OnOff, TeamsArgs, TeamsCommand};
+use crate::cli::{
+    ChatArgs, ChatCommand, ConnectionArgs, FaultsArgs, FaultsCommand, OnOff, TeamsArgs,
+    TeamsCommand,
+};
 use crate::default_display_name;
 use acs_interop::commands::teams::TeamsAction;
 
@@ -61,13 +64,7 @@ pub(crate) fn chat_options(
 }
 
 pub(crate) async fn run_teams(connection: ConnectionArgs, args: TeamsArgs) -> anyhow::Result<()> {
-    use acs_interop::commands::endpoint::{ReachOptions, reach};
-    let reached = reach(&ReachOptions {
-        connection_string: connection.connection_string,
-        ca_cert: connection.ca_cert,
-        data_dir: connection.data_dir,
-    })
-    .await?;
+    let reached = reach(&connection).await?;
     let action = match args.action {
         TeamsCommand::Users => TeamsAction::Users,
         TeamsCommand::User { who } => TeamsAction::User { who },
@@ -163,4 +160,36 @@ pub(crate) async fn run_teams(connection: ConnectionArgs, args: TeamsArgs) -> an
     .await;
     reached.close().await;
     result
+}
+
+pub(crate) async fn run_faults(connection: ConnectionArgs, args: FaultsArgs) -> anyhow::Result<()> {
+    use acs_interop::commands::faults::FaultsAction;
+    let reached = reach(&connection).await?;
+    let action = match args.action.unwrap_or(FaultsCommand::Show) {
+        FaultsCommand::Show => FaultsAction::Show,
+        FaultsCommand::Set { spec } => FaultsAction::Set { spec },
+        FaultsCommand::Clear => FaultsAction::Clear,
+    };
+    let result = acs_interop::commands::faults::run(
+        &reached.connection,
+        reached.ca_cert.clone(),
+        connection.json,
+        action,
+    )
+    .await;
+    reached.close().await;
+    result
+}
+
+/// The emulator or service that `--connection-string`, `--ca-cert` and `--data-dir` name.
+async fn reach(
+    connection: &ConnectionArgs,
+) -> Result<acs_interop::commands::endpoint::Reached, acs_interop::commands::endpoint::ReachError> {
+    use acs_interop::commands::endpoint::ReachOptions;
+    acs_interop::commands::endpoint::reach(&ReachOptions {
+        connection_string: connection.connection_string.clone(),
+        ca_cert: connection.ca_cert.clone(),
+        data_dir: connection.data_dir.clone(),
+    })
+    .await
 }

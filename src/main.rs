@@ -56,6 +56,7 @@ fn main() -> ExitCode {
             return ExitCode::from(runtime.block_on(run_doctor(args)));
         }
         Some(Command::Teams(args)) => runtime.block_on(headless::run_teams(cli.connection, args)),
+        Some(Command::Faults(args)) => runtime.block_on(headless::run_faults(cli.connection, args)),
         Some(Command::Chat(args)) => {
             let options =
                 headless::chat_options(cli.connection, cli.console.user_id, args, utc_offset_s);
@@ -305,6 +306,11 @@ async fn run_emulator(args: EmulatorArgs) -> anyhow::Result<()> {
         calling: acs_interop::emulator::CallingSettings {
             ring_timeout: std::time::Duration::from_secs(args.ring_timeout),
             issuer: args.callback_issuer.as_str().into(),
+        },
+        faults: match &args.faults {
+            Some(spec) => acs_interop::emulator::faults::FaultSpec::parse(spec)
+                .map_err(|why| anyhow::anyhow!("--faults: {why}"))?,
+            None => Default::default(),
         },
         connections: acs_interop::emulator::server::ConnectionLimits {
             max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),

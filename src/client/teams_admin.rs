@@ -41,6 +41,26 @@ impl TeamsAdminClient {
             .map_err(|e| ClientError::Decode(format!("the admin API's answer: {e}")))
     }
 
+    /// The emulator's fault injection: the faults in force, their seed and what was injected.
+    pub async fn faults(&self) -> Result<Value> {
+        self.json(Method::GET, "emulator/faults", None).await
+    }
+
+    /// Puts the faults of `spec` in force (see `acs-interop faults --help`).
+    pub async fn set_faults(&self, spec: &str) -> Result<Value> {
+        self.json(
+            Method::PUT,
+            "emulator/faults",
+            Some(&json!({ "spec": spec })),
+        )
+        .await
+    }
+
+    /// No more faults.
+    pub async fn clear_faults(&self) -> Result<Value> {
+        self.json(Method::DELETE, "emulator/faults", None).await
+    }
+
     /// The emulator's immutable resource id (the one a tenant must allow).
     pub async fn resource_id(&self) -> Result<String> {
         let health = self.json(Method::GET, "emulator/health", None).await?;

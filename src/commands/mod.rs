@@ -4,6 +4,7 @@ pub mod call;
 pub mod chat;
 pub mod doctor;
 pub mod endpoint;
+pub mod faults;
 pub mod teams;
 
 /// Prints a line on standard output, going on when nobody reads it any more (`| head`): a closed

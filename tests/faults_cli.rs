@@ -1,0 +1,99 @@
+//! `acs-interop emulator --faults SPEC` and `acs-interop faults` as a user runs them: the faults in
+//! force from the start, shown, changed and cleared from another shell; a bad spec is refused with
+//! the reason and exit code 2 before anything starts or is sent.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
+
+struct Emulator {
+    child: Child,
+    connection: String,
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_emulator(faults: &str) -> Emulator {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_acs-interop"))
+        .args(["emulator", "--in-memory", "--listen", "127.0.0.1:0"])
+        .args(["--faults", faults])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the emulator starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let connection = loop {
+        let line = lines.next().expect("a banner line").expect("text");
+        if let Some(cs) = line.trim().strip_prefix("connection string") {
+            break cs.trim().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Emulator { child, connection }
+}
+
+fn faults(e: &Emulator, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_acs-interop"))
+        .arg("faults")
+        .args(args)
+        .env("ACS_CONNECTION_STRING", &e.connection)
+        .output()
+        .expect("acs-interop faults runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn faults_are_shown_changed_and_cleared_from_the_shell() {
+    let e = start_emulator("chat-writes.503=10%,seed=5");
+    let shown = faults(&e, &[]);
+    assert!(shown.status.success(), "{}", text(&shown));
+    let out = text(&shown);
+    assert!(
+        out.contains("faults: chat-writes.503=10%,seed=5") && out.contains("seed:   5"),
+        "{out}"
+    );
+
+    let set = faults(&e, &["--json", "set", "429=5%,latency=200ms~100ms"]);
+    assert!(set.status.success(), "{}", text(&set));
+    let answer: Value = serde_json::from_slice(&set.stdout).expect("json");
+    assert_eq!(answer["active"], true);
+    let spec = answer["spec"].as_str().expect("a spec");
+    assert!(
+        spec.starts_with("429=5%,latency=200ms~100ms,seed="),
+        "a fresh seed is reported: {spec}"
+    );
+
+    let refused = faults(&e, &["set", "429=5"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(text(&refused).contains("percentage"), "{}", text(&refused));
+
+    let cleared = faults(&e, &["clear"]);
+    assert!(cleared.status.success(), "{}", text(&cleared));
+    assert!(text(&cleared).contains("faults: off"), "{}", text(&cleared));
+}
+
+#[test]
+fn a_bad_spec_stops_the_emulator_before_it_starts() {
+    let output = Command::new(env!("CARGO_BIN_EXE_acs-interop"))
+        .args(["emulator", "--in-memory", "--listen", "127.0.0.1:0"])
+        .args(["--faults", "chat.503=10%"])
+        .output()
+        .expect("the emulator runs");
+    assert_eq!(output.status.code(), Some(2));
+    let out = text(&output);
+    assert!(out.contains("unknown class `chat`"), "{out}");
+}
