@@ -366,3 +366,34 @@ fn the_inspector_filters_by_failure_and_thread_and_copies_an_exchange() {
     update(&mut state, key(KeyCode::Esc));
     assert_eq!(state.overlay, acs_interop::app::state::Overlay::None);
 }
+
+#[test]
+fn an_injected_fault_is_marked_in_the_list_and_the_detail() {
+    let theme = Theme::default_dark();
+    let tap = Tap::new();
+    let mut e = Entry::new(
+        EntryKind::Http,
+        "POST",
+        "http://127.0.0.1:7880/chat/threads/19%3Aab12cd34ef56%40thread.v2/messages?api-version=2024-03-07",
+    );
+    e.at_ms = fixture::NOW;
+    e.status = Some(503);
+    e.latency_ms = Some(212);
+    e.retry_after_ms = Some(1_000);
+    e.response.headers = vec![("x-ms-emulator-fault".into(), "503 (latency 211 ms)".into())];
+    tap.record(e);
+    let mut state = connected(120, 40);
+    state.wire = tap;
+    update(&mut state, key(KeyCode::F(3)));
+    let list = screen_rows(&draw(&state, &theme)).join("\n");
+    assert!(
+        list.contains("injected 503 (latency 211 ms) · wait 1 s · /chat/threads/"),
+        "{list}"
+    );
+    update(&mut state, key(KeyCode::Enter));
+    let detail = screen_rows(&draw(&state, &theme)).join("\n");
+    assert!(
+        detail.contains("Injected by the emulator's fault injection: 503 (latency 211 ms)"),
+        "{detail}"
+    );
+}

@@ -391,7 +391,9 @@ impl AppState {
         self.count_sends(|s| {
             matches!(
                 s,
-                crate::model::SendState::Sending | crate::model::SendState::Throttled { .. }
+                crate::model::SendState::Sending
+                    | crate::model::SendState::Throttled { .. }
+                    | crate::model::SendState::Retrying { .. }
             )
         })
     }

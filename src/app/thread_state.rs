@@ -43,6 +43,17 @@ pub fn send_state(send: &PendingSend) -> (&'static str, Option<String>, Option<S
             None,
             Some(format!("retrying in {} s", retry_in_ms.div_ceil(1000))),
         ),
+        SendState::Retrying {
+            retry_in_ms,
+            reason,
+        } => (
+            "retrying",
+            None,
+            Some(format!(
+                "{reason}, retrying in {} s",
+                retry_in_ms.div_ceil(1000)
+            )),
+        ),
         SendState::Sent { message_id } => ("sent", Some(message_id.clone()), None),
         SendState::Failed { reason } => ("failed", None, Some(reason.to_string())),
     }

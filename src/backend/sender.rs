@@ -129,7 +129,7 @@ pub async fn deliver(ctx: &Ctx, client_id: &str) {
                         .retry_after()
                         .unwrap_or(Duration::from_secs(1 << round.min(4)));
                     write.retrying(&e, wait, round);
-                    tokio::time::sleep(wait).await;
+                    wait_to_retry(ctx, &m, &e, wait).await;
                     continue;
                 }
                 Err(e) => return give_up(ctx, &m, &write, &e).await,
@@ -178,11 +178,31 @@ pub async fn deliver(ctx: &Ctx, client_id: &str) {
                     .retry_after()
                     .unwrap_or(Duration::from_secs(1 << round.min(4)));
                 write.retrying(&e, wait, round);
-                tokio::time::sleep(wait).await;
+                wait_to_retry(ctx, &m, &e, wait).await;
             }
             Err(e) => return give_up(ctx, &m, &write, &e).await,
         }
     }
+}
+
+/// Says why and for how long the message waits, waits, and says it is being sent again.
+async fn wait_to_retry(ctx: &Ctx, m: &Outgoing, e: &ClientError, wait: Duration) {
+    let reason = match e.status() {
+        Some(status) => format!("{status} {}", crate::client::reason_phrase(status)),
+        None => "no answer".to_string(),
+    };
+    let retry_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+    report(
+        ctx,
+        m,
+        SendState::Retrying {
+            retry_in_ms,
+            reason: SafeText::new(&reason),
+        },
+    )
+    .await;
+    tokio::time::sleep(wait).await;
+    report(ctx, m, SendState::Sending).await;
 }
 
 /// The message stays in the outbox marked failed, for the user to retry, and the failure is shown.

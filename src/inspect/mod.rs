@@ -231,6 +231,12 @@ impl Entry {
         ]
     }
 
+    /// What the emulator's fault injection did to this exchange (its `x-ms-emulator-fault`), if it
+    /// was injected rather than real.
+    pub fn injected_fault(&self) -> Option<&str> {
+        self.response.header("x-ms-emulator-fault")
+    }
+
     fn bytes(&self) -> usize {
         let part = |p: &Part| p.body.as_ref().map_or(0, Body::held);
         part(&self.request) + part(&self.response) + self.url.len() + 256

@@ -208,6 +208,12 @@ pub enum SendState {
     Throttled {
         retry_in_ms: u64,
     },
+    /// A try failed in a way that may pass (a 5xx, no answer); the next comes after `retry_in_ms`.
+    Retrying {
+        retry_in_ms: u64,
+        /// What went wrong, short: `503`, `no answer`.
+        reason: SafeText,
+    },
     Sent {
         message_id: String,
     },
@@ -228,10 +234,10 @@ pub struct PendingSend {
 }
 
 impl PendingSend {
-    /// For a throttled send: whole seconds until the next try at `now_ms`, rounded up.
+    /// For a throttled or retrying send: whole seconds until the next try at `now_ms`, rounded up.
     pub fn retry_in_s(&self, now_ms: i64) -> Option<u64> {
         match self.state {
-            SendState::Throttled { retry_in_ms } => {
+            SendState::Throttled { retry_in_ms } | SendState::Retrying { retry_in_ms, .. } => {
                 let waited = u64::try_from(now_ms.saturating_sub(self.state_ms)).unwrap_or(0);
                 Some(retry_in_ms.saturating_sub(waited).div_ceil(1000))
             }

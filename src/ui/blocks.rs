@@ -14,6 +14,11 @@ pub enum Delivery {
     Throttled {
         retry_in_s: u64,
     },
+    /// A try failed in a way that may pass; the next is this many seconds away.
+    Retrying {
+        retry_in_s: u64,
+        reason: String,
+    },
     Sent,
     ReadBy {
         read: usize,
@@ -30,6 +35,13 @@ impl Delivery {
             Delivery::Sending => "sending…".into(),
             Delivery::Throttled { retry_in_s: 0 } => "throttled, retrying now".into(),
             Delivery::Throttled { retry_in_s } => format!("throttled, retrying in {retry_in_s} s"),
+            Delivery::Retrying {
+                retry_in_s: 0,
+                reason,
+            } => format!("{reason}, retrying now"),
+            Delivery::Retrying { retry_in_s, reason } => {
+                format!("{reason}, retrying in {retry_in_s} s")
+            }
             Delivery::Sent => "sent".into(),
             Delivery::ReadBy { read, of } => format!("read by {read} of {of}"),
             Delivery::Failed { reason } => format!("failed: {reason} (:retry)"),
@@ -206,6 +218,10 @@ pub fn pending_block(
         SendState::Sending => Delivery::Sending,
         SendState::Throttled { .. } => Delivery::Throttled {
             retry_in_s: pending.retry_in_s(ctx.now_ms).unwrap_or(0),
+        },
+        SendState::Retrying { reason, .. } => Delivery::Retrying {
+            retry_in_s: pending.retry_in_s(ctx.now_ms).unwrap_or(0),
+            reason: reason.to_string(),
         },
         SendState::Sent { .. } => Delivery::Sent,
         SendState::Failed { reason } => Delivery::Failed {

@@ -162,6 +162,10 @@ fn row(entry: &Entry, utc_offset_s: i32, inner_w: usize) -> String {
         Some(ms) => format!("wait {} s · {what}", ms.div_ceil(1000)),
         None => what,
     };
+    let what = match entry.injected_fault() {
+        Some(fault) => format!("injected {fault} · {what}"),
+        None => what,
+    };
     let (path_w, ids) = path_width(inner_w);
     let what = truncate_to_width(&sanitize_line(&what), path_w);
     let mut text = format!(
@@ -302,6 +306,14 @@ pub fn entry_lines(entry: &Entry, utc_offset_s: i32, theme: &Theme) -> Vec<Line<
         facts.push(format!("thread {thread}"));
     }
     lines.push(Line::raw(clean(&facts.join(" · "))));
+    if let Some(fault) = entry.injected_fault() {
+        lines.push(Line::styled(
+            clean(&format!(
+                "Injected by the emulator's fault injection: {fault} (acs-interop faults)"
+            )),
+            theme.status_warn,
+        ));
+    }
     for (name, value) in entry.request_ids() {
         if let Some(value) = value {
             lines.push(Line::from(vec![

@@ -160,12 +160,12 @@ fn visible_lines(
 
 fn delivery_span(delivery: &Delivery, theme: &Theme) -> Span<'static> {
     let style = match delivery {
-        Delivery::Sending | Delivery::Throttled { .. } => theme.pending,
+        Delivery::Sending | Delivery::Throttled { .. } | Delivery::Retrying { .. } => theme.pending,
         Delivery::Sent | Delivery::ReadBy { .. } => theme.delivered,
         Delivery::Failed { .. } => theme.failed,
     };
     let mark = match delivery {
-        Delivery::Sending | Delivery::Throttled { .. } => "◌ ",
+        Delivery::Sending | Delivery::Throttled { .. } | Delivery::Retrying { .. } => "◌ ",
         Delivery::Sent => "✓ ",
         Delivery::ReadBy { .. } => "✓✓ ",
         Delivery::Failed { .. } => "✗ ",
