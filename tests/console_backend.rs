@@ -131,6 +131,14 @@ async fn resume_after_crash(busy_after: usize) {
     )
     .await
     .expect(201);
+    // Another console of another user may use the same client id: its message is not ours.
+    e.post(
+        &alice.1,
+        &thread_path(&thread, "/messages"),
+        &json!({"content": "alice's", "metadata": {"clientMessageId": "c-lost"}}),
+    )
+    .await
+    .expect(201);
     for i in 0..busy_after {
         e.send_message(&alice.1, &thread, &format!("busy {i}"))
             .await;

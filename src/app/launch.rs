@@ -174,7 +174,8 @@ fn theme_and_keys(
 fn initial_state(keymap: Keymap, settings: &Settings, utc_offset_s: i32) -> AppState {
     let mut state = AppState::new(keymap);
     state.utc_offset_s = utc_offset_s;
-    state.client_id_prefix = format!("{:x}", crate::acs::time::now_ms());
+    // Unique to this run of this console, so that no other console's message looks like one of ours.
+    state.client_id_prefix = crate::ids::uuid_v4();
     state.bell_on_recording = settings.bell_on_recording;
     state.bell_on_message = settings.bell_on_message;
     state

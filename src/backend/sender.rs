@@ -71,12 +71,19 @@ async fn already_held(ctx: &Ctx, m: &Outgoing) -> Result<Option<String>, ClientE
     };
     loop {
         let page = ctx.chat.list_messages(&m.thread_id, query.clone()).await?;
+        // A client id is only this sender's: another console may use the same one.
         if let Some(found) = page.value.iter().find(|msg| {
             msg.metadata
                 .as_ref()
                 .and_then(|md| md.get(CLIENT_ID_KEY))
                 .map(String::as_str)
                 == Some(m.client_id.as_str())
+                && msg
+                    .sender_communication_identifier
+                    .as_ref()
+                    .and_then(|who| who.resolved_raw_id())
+                    .as_deref()
+                    == Some(ctx.me.as_str())
         }) {
             return Ok(Some(found.id.clone()));
         }
