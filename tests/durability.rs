@@ -1,9 +1,10 @@
 //! Acknowledged writes survive `kill -9`: concurrent senders, a hard kill of the emulator process,
 //! a restart on the same data folder, and every message that got a 201 is there.
 
+mod support;
+
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
@@ -11,38 +12,15 @@ use std::time::{Duration, SystemTime};
 use acs_interop::acs::connection_string::ConnectionString;
 use acs_interop::acs::hmac::sign_request;
 use serde_json::{Value, json};
+use support::process::EmulatorProcess;
 
 const SENDERS: usize = 8;
 
-struct RunningBinary {
-    child: Child,
-    connection: ConnectionString,
-}
-
-/// Starts `acs-interop emulator` on a free port and reads its connection string from the banner.
-fn start_binary(data_dir: &std::path::Path) -> RunningBinary {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_acs-interop"))
-        .args(["emulator", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the emulator binary starts");
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let mut lines = BufReader::new(stdout).lines();
-    let connection = loop {
-        let line = lines
-            .next()
-            .expect("the emulator prints its banner")
-            .expect("the banner is text");
-        if let Some(cs) = line.trim().strip_prefix("connection string") {
-            break ConnectionString::parse(cs.trim())
-                .expect("the banner's connection string parses");
-        }
-    };
-    // Keep draining stdout so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    RunningBinary { child, connection }
+/// Starts `acs-interop emulator` on a free port on `data_dir`.
+fn start_binary(data_dir: &std::path::Path) -> EmulatorProcess {
+    let mut args: Vec<std::ffi::OsString> = vec!["--listen".into(), "127.0.0.1:0".into()];
+    args.extend(["--data-dir".into(), data_dir.into()]);
+    EmulatorProcess::start(args, Stdio::null())
 }
 
 async fn create_user(http: &reqwest::Client, cs: &ConnectionString) -> (String, String) {
@@ -118,7 +96,7 @@ async fn every_acknowledged_message_survives_kill_dash_nine() {
     acs_interop::install_crypto_provider();
     let data = tempfile::tempdir().unwrap();
     let mut first = start_binary(data.path());
-    let cs = first.connection.clone();
+    let cs = first.connection_string();
     let http = reqwest::Client::new();
     let (_, token) = create_user(&http, &cs).await;
     let created: Value = http
@@ -185,7 +163,7 @@ async fn every_acknowledged_message_survives_kill_dash_nine() {
     );
 
     let mut second = start_binary(data.path());
-    let stored = all_message_ids(&http, &second.connection, &token, &thread).await;
+    let stored = all_message_ids(&http, &second.connection_string(), &token, &thread).await;
     second.child.kill().unwrap();
     second.child.wait().unwrap();
     let lost: Vec<_> = acknowledged.difference(&stored).collect();

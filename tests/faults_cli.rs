@@ -2,44 +2,21 @@
 //! force from the start, shown, changed and cleared from another shell; a bad spec is refused with
 //! the reason and exit code 2 before anything starts or is sent.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+mod support;
+
+use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
+use support::process::EmulatorProcess;
 
-struct Emulator {
-    child: Child,
-    connection: String,
+fn start_emulator(faults: &str) -> EmulatorProcess {
+    EmulatorProcess::start(
+        ["--in-memory", "--listen", "127.0.0.1:0", "--faults", faults],
+        Stdio::null(),
+    )
 }
 
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_emulator(faults: &str) -> Emulator {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_acs-interop"))
-        .args(["emulator", "--in-memory", "--listen", "127.0.0.1:0"])
-        .args(["--faults", faults])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the emulator starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let connection = loop {
-        let line = lines.next().expect("a banner line").expect("text");
-        if let Some(cs) = line.trim().strip_prefix("connection string") {
-            break cs.trim().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    Emulator { child, connection }
-}
-
-fn faults(e: &Emulator, args: &[&str]) -> Output {
+fn faults(e: &EmulatorProcess, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_acs-interop"))
         .arg("faults")
         .args(args)

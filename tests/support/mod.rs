@@ -7,6 +7,8 @@
 
 pub mod backend;
 pub mod callbacks;
+pub mod process;
+pub mod sdk;
 pub mod tmux;
 
 use std::time::SystemTime;
