@@ -294,3 +294,31 @@ async fn the_console_shows_a_send_retrying_and_delivers_it_once_the_faults_pass(
         .count();
     assert_eq!(copies, 1, "delivered once: {messages:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_cuts_the_connection_even_when_the_request_was_refused() {
+    let e = TestEmulator::start().await;
+    let (_, token) = e.create_user().await;
+    admin(&e)
+        .set_faults("chat-writes.reset=100%,seed=3")
+        .await
+        .expect("faults set");
+    // A path that does not decode: refused in a plain-text answer that the ACS shape rewrites.
+    let url = format!(
+        "{}/chat/threads/%ff/messages?api-version={}",
+        e.base(),
+        support::CHAT_API
+    );
+    for _ in 0..8 {
+        let answer = reqwest::Client::new()
+            .post(&url)
+            .bearer_auth(&token)
+            .json(&json!({"content": "x"}))
+            .send()
+            .await;
+        assert!(
+            answer.is_err(),
+            "every request is cut, none answered: {answer:?}"
+        );
+    }
+}

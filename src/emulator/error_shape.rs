@@ -37,6 +37,8 @@ pub async fn acs_errors(request: Request, next: Next) -> Response {
         text
     };
     let mut shaped = ApiError::new(status, &code, message).into_response();
+    // What other layers marked on it (such as a connection to cut) stays too.
+    *shaped.extensions_mut() = parts.extensions;
     // Headers the handler set (Retry-After, Allow) stay; the body's type is now JSON.
     for (name, value) in parts.headers.iter() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {

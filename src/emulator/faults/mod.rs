@@ -2,9 +2,9 @@
 //! developer can watch their app through throttling, server errors, slow answers, cut connections
 //! and dropped realtime sockets, and repeat a run with the same seed.
 //!
-//! Every injected fault is logged at warn and marked on the answer with `x-ms-emulator-fault`, so the
-//! console's inspector (and any HTTP log) shows it as injected; an injected error's message says so
-//! too. The emulator's own routes (health, admin, this one) are never faulted.
+//! Every injected error, cut and drop is logged at warn (latency alone at debug, as it touches every
+//! request) and every shaped answer is marked with `x-ms-emulator-fault`, so the console's inspector
+//! (and any HTTP log) shows it as injected; an injected error's message says so too. The emulator's own routes (health, admin, this one) are never faulted.
 
 pub(crate) mod admin;
 pub mod spec;
@@ -176,20 +176,28 @@ impl Faults {
         if c.is_quiet() {
             return (Duration::ZERO, Outcome::Pass, 1);
         }
-        let r = active.choices.unit();
-        let outcome = if r < c.reset {
-            Outcome::Reset {
-                after: active.choices.next() & 1 == 1,
+        // One draw against the running total of the percentages, in a fixed order.
+        let r = active.choices.unit() * 100.0;
+        let ladder = [
+            (c.reset, None),
+            (c.internal_error, Some(500)),
+            (c.unavailable, Some(503)),
+            (c.throttled, Some(429)),
+        ];
+        let mut bound = 0.0;
+        let mut outcome = Outcome::Pass;
+        for (share, status) in ladder {
+            bound += share;
+            if r < bound {
+                outcome = match status {
+                    Some(status) => Outcome::Status(status),
+                    None => Outcome::Reset {
+                        after: active.choices.next() & 1 == 1,
+                    },
+                };
+                break;
             }
-        } else if r < c.reset + c.internal_error {
-            Outcome::Status(500)
-        } else if r < c.reset + c.internal_error + c.unavailable {
-            Outcome::Status(503)
-        } else if r < c.failure_share() {
-            Outcome::Status(429)
-        } else {
-            Outcome::Pass
-        };
+        }
         let latency = if c.jitter.is_zero() {
             c.latency
         } else {

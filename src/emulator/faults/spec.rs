@@ -85,7 +85,7 @@ impl RouteClass {
 /// The faults of one class.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ClassFaults {
-    /// Shares of requests, each 0.0–1.0, together at most 1.0.
+    /// Percentages of requests, each 0–100 as given, together at most 100.
     pub throttled: f64,
     pub internal_error: f64,
     pub unavailable: f64,
@@ -99,11 +99,15 @@ pub struct ClassFaults {
 }
 
 impl ClassFaults {
+    /// Whether nothing is injected (a `retry-after` alone changes nothing).
     pub fn is_quiet(&self) -> bool {
-        *self == ClassFaults::default()
+        self.failure_share() == 0.0
+            && self.latency.is_zero()
+            && self.jitter.is_zero()
+            && self.drop_every.is_none()
     }
 
-    /// The share of requests that fail, of every kind.
+    /// The percentage of requests that fail, of every kind.
     pub fn failure_share(&self) -> f64 {
         self.throttled + self.internal_error + self.unavailable + self.reset
     }
@@ -155,7 +159,8 @@ impl FaultSpec {
             return Ok(spec);
         }
         for item in trimmed.split([',', ';']).map(str::trim) {
-            if item.is_empty() {
+            // `off` with a seed is how a spec without faults is written back.
+            if item.is_empty() || item.eq_ignore_ascii_case("off") {
                 continue;
             }
             spec.apply(item)
@@ -163,7 +168,7 @@ impl FaultSpec {
         }
         for class in RouteClass::ALL {
             let share = spec.class(class).failure_share();
-            if share > 1.0 + 1e-9 {
+            if share > 100.0 + 1e-9 {
                 return Err(format!(
                     "the failures of {} add up to {}%, more than 100%",
                     class.name(),
@@ -281,7 +286,7 @@ fn parse_percent(value: &str) -> Result<f64, String> {
     if !(0.0..=100.0).contains(&p) {
         return Err("a share is between 0% and 100%".into());
     }
-    Ok(p / 100.0)
+    Ok(p)
 }
 
 /// `250ms`, `2s`, `0.5s`; a bare number is in `bare_unit`.
@@ -301,16 +306,16 @@ fn parse_duration(value: &str, bare_unit: &str) -> Result<Duration, String> {
     if !n.is_finite() || !(0.0..=86_400_000.0).contains(&n) {
         return Err(format!("`{value}` is not a duration such as 200ms or 2s"));
     }
-    Ok(match unit {
-        "ms" => Duration::from_secs_f64(n / 1000.0),
-        _ => Duration::from_secs_f64(n),
-    })
+    // Whole milliseconds, so that the spec reads back as given.
+    let ms = match unit {
+        "ms" => n,
+        _ => n * 1000.0,
+    };
+    Ok(Duration::from_millis(ms.round() as u64))
 }
 
 fn percent(share: f64) -> String {
-    let p = share * 100.0;
-    let text = format!("{p:.3}");
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
+    format!("{share}")
 }
 
 fn millis(d: Duration) -> String {
@@ -399,8 +404,8 @@ mod tests {
             FaultSpec::parse("503=10%, 429=5%, latency=200ms~100ms, realtime.drop=10s, seed=7")
                 .expect("valid");
         let writes = spec.class(RouteClass::ChatWrites);
-        assert!((writes.unavailable - 0.10).abs() < 1e-9);
-        assert!((writes.throttled - 0.05).abs() < 1e-9);
+        assert_eq!(writes.unavailable, 10.0);
+        assert_eq!(writes.throttled, 5.0);
         assert_eq!(writes.latency, Duration::from_millis(200));
         assert_eq!(writes.jitter, Duration::from_millis(100));
         assert_eq!(writes.drop_every, None);
@@ -417,10 +422,23 @@ mod tests {
     #[test]
     fn a_class_prefix_limits_a_fault_to_its_requests() {
         let spec = FaultSpec::parse("chat-writes.reset=2.5%,identity.500=1%").expect("valid");
-        assert!((spec.class(RouteClass::ChatWrites).reset - 0.025).abs() < 1e-9);
+        assert_eq!(spec.class(RouteClass::ChatWrites).reset, 2.5);
         assert!(spec.class(RouteClass::ChatReads).is_quiet());
         assert_eq!(spec.to_string(), "identity.500=1%,chat-writes.reset=2.5%");
         assert!(FaultSpec::parse("off").expect("valid").is_off());
+        assert!(FaultSpec::parse("retry-after=5s").expect("valid").is_off());
+        let seeded = FaultSpec::parse("off,seed=9").expect("what is written back parses");
+        assert!(seeded.is_off());
+        assert_eq!(seeded.to_string(), "off,seed=9");
+        for exact in [
+            "503=0.0001%",
+            "latency=1ms~0ms",
+            "realtime.drop=1500ms",
+            "429=33.3%",
+        ] {
+            let spec = FaultSpec::parse(exact).expect("valid");
+            assert_eq!(FaultSpec::parse(&spec.to_string()), Ok(spec), "{exact}");
+        }
         assert!(FaultSpec::parse("").expect("valid").is_off());
     }
 
