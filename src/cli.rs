@@ -446,6 +446,11 @@ pub struct ConsoleArgs {
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
 
+    /// Inject faults into the embedded emulator from the start (see `acs-interop faults --help` for
+    /// SPEC); change them live with `acs-interop faults`.
+    #[arg(long, value_name = "SPEC", value_parser = parse_fault_spec)]
+    pub faults: Option<String>,
+
     /// Log level or tracing filter; the log is console.log in the data folder. The embedded
     /// emulator's line per request is left out by default (the inspector shows every exchange);
     /// `--log-level info` puts it in.

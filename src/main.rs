@@ -204,8 +204,19 @@ async fn run_console(
         },
         (None, None) => Endpoint::Embedded {
             user_id: args.user_id.clone(),
+            faults: Box::new(match &args.faults {
+                Some(spec) => acs_interop::emulator::faults::FaultSpec::parse(spec)
+                    .map_err(|why| anyhow::anyhow!("--faults: {why}"))?,
+                None => Default::default(),
+            }),
         },
     };
+    if args.faults.is_some() && !matches!(endpoint, Endpoint::Embedded { .. }) {
+        anyhow::bail!(
+            "--faults injects faults into the embedded emulator; for a standalone one, start it with \
+             `acs-interop emulator --faults SPEC` or use `acs-interop faults set SPEC`"
+        );
+    }
     if args.act && endpoint.user_id().is_none() {
         anyhow::bail!(
             "--act needs --user-id RAW_ID (or a profile with user_id): it acts as that user instead of observing them"

@@ -27,7 +27,11 @@ use crate::replay::{Recorder, Redactor, TerminalSize, play, tee};
 pub enum Endpoint {
     /// Its own emulator, in-process on a free loopback port; as its remembered identity, or as
     /// `user_id`, one of that emulator's.
-    Embedded { user_id: Option<String> },
+    Embedded {
+        user_id: Option<String>,
+        /// Faults the embedded emulator injects from the start (`--faults`).
+        faults: Box<crate::emulator::faults::FaultSpec>,
+    },
     Service {
         connection: ConnectionString,
         user_id: Option<String>,
@@ -39,7 +43,7 @@ impl Endpoint {
     /// Someone else's identity to use instead of the console's own (`--user-id`, or a profile's).
     pub fn user_id(&self) -> Option<&str> {
         match self {
-            Endpoint::Embedded { user_id } | Endpoint::Service { user_id, .. } => {
+            Endpoint::Embedded { user_id, .. } | Endpoint::Service { user_id, .. } => {
                 user_id.as_deref()
             }
         }
@@ -240,7 +244,7 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
     // Removed again on every way out of this function, unwinding included.
     let mut published: Option<PublishedEndpoint> = None;
     let (emulator, target, feed, callbacks) = match &options.endpoint {
-        Endpoint::Embedded { user_id } => {
+        Endpoint::Embedded { user_id, faults } => {
             let storage = match &options.data_dir {
                 // Apart from the standalone emulator's folder: two processes must not share one store.
                 Some(d) => Storage::Directory(d.join("console").join("emulator")),
@@ -249,6 +253,7 @@ pub async fn launch(options: LaunchOptions) -> anyhow::Result<()> {
             let emulator = Emulator::start(EmulatorConfig {
                 listen: ([127, 0, 0, 1], 0).into(),
                 storage,
+                faults: faults.as_ref().clone(),
                 ..EmulatorConfig::default()
             })
             .await
