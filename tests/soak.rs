@@ -358,7 +358,18 @@ fn soak_two_consoles_and_the_python_sdk_through_faults_and_kills() {
         .spawn()
         .expect("the SDK sender starts");
     let sdk_lines = lines_of(sdk.stdout.take().expect("stdout"), "");
-    let sdk_errors = sdk.stderr.take().expect("stderr");
+    let sdk_errors = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    {
+        let (errors, stderr) = (sdk_errors.clone(), sdk.stderr.take().expect("stderr"));
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Ok(mut errors) = errors.lock() {
+                    errors.push_str(&line);
+                    errors.push('\n');
+                }
+            }
+        });
+    }
 
     let started = Instant::now();
     let run = Duration::from_secs(seconds);
@@ -367,10 +378,17 @@ fn soak_two_consoles_and_the_python_sdk_through_faults_and_kills() {
     let mut b_open = true;
     let mut n = 0u64;
     let mut typed = 0u64;
+    // What must arrive whatever happens: everything typed into a console that is not killed later.
+    let mut must_arrive: HashSet<String> = HashSet::new();
     while started.elapsed() < run {
-        a.say(&format!("send A-{n}"));
+        let (text_a, text_b) = (format!("A-{n}"), format!("B-{n}"));
+        a.say(&format!("send {text_a}"));
+        must_arrive.insert(text_a);
         if b_open {
-            b.say(&format!("send B-{n}"));
+            b.say(&format!("send {text_b}"));
+            if killed_console {
+                must_arrive.insert(text_b);
+            }
             typed += 1;
         }
         typed += 1;
@@ -403,7 +421,10 @@ fn soak_two_consoles_and_the_python_sdk_through_faults_and_kills() {
             killed_console = true;
             b.child.kill().expect("SIGKILL console B");
             let _ = b.child.wait();
-            drain(&b, &mut ledger);
+            // What it printed before it died is still in the pipe.
+            while let Ok(line) = b.lines.recv_timeout(Duration::from_secs(5)) {
+                ledger.hear_console(&line);
+            }
             b = ConsoleProcess::start(&config_b);
             b_open = false;
         }
@@ -415,11 +436,10 @@ fn soak_two_consoles_and_the_python_sdk_through_faults_and_kills() {
         match sdk_lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
             Ok(line) if line == "done" => break,
             Ok(line) => ledger.hear_python(&line, "py"),
-            Err(_) => {
-                let mut errors = String::new();
-                let _ = std::io::Read::read_to_string(&mut BufReader::new(sdk_errors), &mut errors);
-                panic!("the SDK sender did not finish: {errors}");
-            }
+            Err(_) => panic!(
+                "the SDK sender did not finish: {}",
+                sdk_errors.lock().map(|e| e.clone()).unwrap_or_default()
+            ),
         }
     }
     let _ = sdk.wait();
@@ -427,24 +447,32 @@ fn soak_two_consoles_and_the_python_sdk_through_faults_and_kills() {
     rt.block_on(admin.clear_faults())
         .expect("the faults are cleared");
 
-    // Every message queued in an outbox leaves it.
+    // Every message acknowledged, or typed into a console that lived on, reaches the thread: the
+    // consoles say so, or the thread holds it (a console killed between delivering a message and
+    // saying so never says so).
+    must_arrive.extend(ledger.acknowledged.iter().cloned());
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         drain(&a, &mut ledger);
         drain(&b, &mut ledger);
-        let waiting: Vec<&String> = ledger
-            .acknowledged
+        must_arrive.extend(ledger.acknowledged.iter().cloned());
+        let in_thread: HashSet<String> = rt
+            .block_on(rest_read(&http, &endpoint, &py_token, &thread))
+            .into_values()
+            .map(|(content, _)| content)
+            .collect();
+        let waiting: Vec<&String> = must_arrive
             .iter()
-            .filter(|c| !ledger.delivered.contains(*c))
+            .filter(|c| !ledger.delivered.contains(*c) && !in_thread.contains(*c))
             .collect();
         if waiting.is_empty() {
             break;
         }
         assert!(
             Instant::now() < deadline,
-            "still in an outbox after 120 s: {waiting:?}"
+            "not in the thread after 120 s: {waiting:?}"
         );
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(Duration::from_millis(500));
     }
     assert!(
         ledger.failed.is_empty(),
@@ -465,17 +493,13 @@ fn soak_two_consoles_and_the_python_sdk_through_faults_and_kills() {
     );
 
     let held = rt.block_on(rest_read(&http, &endpoint, &py_token, &thread));
-    for (id, (c, s)) in &held {
-        eprintln!("rest {id} {c} {s}");
-    }
     let mut copies: HashMap<&str, usize> = HashMap::new();
     for (content, _) in held.values() {
         *copies.entry(content.as_str()).or_default() += 1;
     }
     let twice: Vec<_> = copies.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "delivered more than once: {twice:?}");
-    let missing: Vec<_> = ledger
-        .acknowledged
+    let missing: Vec<_> = must_arrive
         .iter()
         .filter(|c| !copies.contains_key(c.as_str()))
         .collect();
@@ -523,7 +547,8 @@ fn soak_two_consoles_and_the_python_sdk_through_faults_and_kills() {
             // A console loads the newest pages and older ones as the user scrolls back: what it
             // holds must be the thread from its oldest message on, with no gap and nothing else.
             let from = shown.keys().next().copied().unwrap_or(i64::MIN);
-            let rest: BTreeMap<i64, String> = held
+            let now = rt.block_on(rest_read(&http, &endpoint, &py_token, &thread));
+            let rest: BTreeMap<i64, String> = now
                 .range(from..)
                 .map(|(id, (c, _))| (*id, c.clone()))
                 .collect();
@@ -564,7 +589,14 @@ fn soak_two_consoles_and_the_python_sdk_through_faults_and_kills() {
         injected_in_all(&[&faults_before_kill, &faults_seen])
     );
     for console in [&mut a, &mut b] {
-        let _ = console.child.wait();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while console.child.try_wait().ok().flatten().is_none() {
+            if Instant::now() > deadline {
+                let _ = console.child.kill();
+                panic!("a console did not quit within 20 s");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
     drop(emulator);
 }
@@ -588,9 +620,6 @@ fn soak_console_process() {
 }
 
 mod console {
-    use std::collections::HashSet;
-    use std::sync::{Arc, Mutex};
-
     use acs_interop::app::run::{EventLoop, TerminalSignals};
     use acs_interop::app::{AppState, Msg, update};
     use acs_interop::backend::calls::CallbackSetup;
@@ -601,9 +630,16 @@ mod console {
     use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
-    use tokio::sync::{mpsc, oneshot};
+    use std::collections::HashSet;
+    use tokio::sync::mpsc;
 
     use super::ChildConfig;
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Control {
+        Dump,
+        Quit,
+    }
 
     struct NoSignals;
 
@@ -680,31 +716,25 @@ mod console {
             }
         });
 
-        // Standard input: typed messages become keys; `dump` and `quit` stop the loop.
+        // Standard input: typed messages become keys; `dump` and `quit` stop the loop, through a
+        // channel that keeps them until the loop takes them.
         let (key_tx, key_rx) = mpsc::unbounded_channel::<Event>();
-        let stop: Arc<Mutex<Option<oneshot::Sender<()>>>> = Arc::default();
-        let quit = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        {
-            let (stop, quit) = (stop.clone(), quit.clone());
-            std::thread::spawn(move || {
-                let key = |code| Event::Key(KeyEvent::new(code, KeyModifiers::NONE));
-                for line in std::io::stdin().lines().map_while(Result::ok) {
-                    if let Some(text) = line.strip_prefix("send ") {
-                        for c in text.chars() {
-                            let _ = key_tx.send(key(KeyCode::Char(c)));
-                        }
-                        let _ = key_tx.send(key(KeyCode::Enter));
-                    } else if line == "dump" || line == "quit" {
-                        if line == "quit" {
-                            quit.store(true, std::sync::atomic::Ordering::SeqCst);
-                        }
-                        if let Some(stop) = stop.lock().ok().and_then(|mut s| s.take()) {
-                            let _ = stop.send(());
-                        }
+        let (control_tx, mut control_rx) = mpsc::unbounded_channel::<Control>();
+        std::thread::spawn(move || {
+            let key = |code| Event::Key(KeyEvent::new(code, KeyModifiers::NONE));
+            for line in std::io::stdin().lines().map_while(Result::ok) {
+                if let Some(text) = line.strip_prefix("send ") {
+                    for c in text.chars() {
+                        let _ = key_tx.send(key(KeyCode::Char(c)));
                     }
+                    let _ = key_tx.send(key(KeyCode::Enter));
+                } else if line == "dump" {
+                    let _ = control_tx.send(Control::Dump);
+                } else if line == "quit" {
+                    let _ = control_tx.send(Control::Quit);
                 }
-            });
-        }
+            }
+        });
         let mut input = Box::pin(futures_util::stream::unfold(key_rx, |mut rx| async move {
             rx.recv().await.map(|event| (Ok(event), rx))
         }));
@@ -722,13 +752,10 @@ mod console {
             clipboard: NoSignals,
         };
         loop {
-            let (stop_tx, stop_rx) = oneshot::channel();
-            if let Ok(mut slot) = stop.lock() {
-                *slot = Some(stop_tx);
-            }
+            let mut control = None;
             console
                 .run(&mut input, async {
-                    let _ = stop_rx.await;
+                    control = control_rx.recv().await;
                 })
                 .await
                 .expect("the event loop runs");
@@ -742,7 +769,8 @@ mod console {
                 }
             }
             say("end");
-            if quit.load(std::sync::atomic::Ordering::SeqCst) {
+            // The test's standard input closing means quit too.
+            if control != Some(Control::Dump) {
                 break;
             }
         }
