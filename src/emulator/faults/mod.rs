@@ -2,8 +2,8 @@
 //! developer can watch their app through throttling, server errors, slow answers, cut connections
 //! and dropped realtime sockets, and repeat a run with the same seed.
 //!
-//! Every injected error, cut and drop is logged at warn (latency alone at debug, as it touches every
-//! request) and every shaped answer is marked with `x-ms-emulator-fault`, so the console's inspector
+//! Every injected error, cut and drop is logged at warn (latency alone at info, beside the request's
+//! own line) and every shaped answer is marked with `x-ms-emulator-fault`, so the console's inspector
 //! (and any HTTP log) shows it as injected; an injected error's message says so too. The emulator's own routes (health, admin, this one) are never faulted.
 
 pub(crate) mod admin;
@@ -313,7 +313,7 @@ pub(crate) async fn inject(
     if outcome != Outcome::Pass {
         tracing::warn!(class = class.name(), fault = %shown, %method, %path, "injected fault");
     } else {
-        tracing::debug!(class = class.name(), fault = %shown, %method, %path, "injected fault");
+        tracing::info!(class = class.name(), fault = %shown, %method, %path, "injected fault");
     }
     response
 }
