@@ -388,6 +388,14 @@ fn print_banner(emulator: &Emulator, storage: &Storage) {
         emulator.endpoint(),
         emulator.endpoint()
     );
+    let (faults, seed) = emulator.faults();
+    if !faults.is_off() {
+        say!(
+            out,
+            "  faults             {}  (injected on purpose; `acs-interop faults` shows and changes them)",
+            faults.with_seed(seed)
+        );
+    }
     say!(out);
     say!(out, "Open a console on it:");
     say!(

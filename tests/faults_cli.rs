@@ -36,6 +36,13 @@ fn text(output: &Output) -> String {
 #[test]
 fn faults_are_shown_changed_and_cleared_from_the_shell() {
     let e = start_emulator("chat-writes.503=10%,seed=5");
+    assert!(
+        e.banner
+            .iter()
+            .any(|l| l.trim() == "faults             chat-writes.503=10%,seed=5  (injected on purpose; `acs-interop faults` shows and changes them)"),
+        "the banner says faults are on: {:?}",
+        e.banner
+    );
     let shown = faults(&e, &[]);
     assert!(shown.status.success(), "{}", text(&shown));
     let out = text(&shown);

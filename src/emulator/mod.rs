@@ -225,6 +225,7 @@ pub struct Emulator {
     persona_task: JoinHandle<()>,
     delivery_task: JoinHandle<()>,
     store: Store,
+    faults: Arc<faults::Faults>,
     /// The data folder's lock, held while the emulator lives.
     _data_lock: Option<std::fs::File>,
 }
@@ -354,6 +355,7 @@ impl Emulator {
             ),
             Err(e) => tracing::warn!(error = %e, "cannot end the calls interrupted by the restart"),
         }
+        let fault_state = state.faults.clone();
         let app = router(state);
         let mut ca_certificate = None;
         let server = if config.tls {
@@ -400,8 +402,14 @@ impl Emulator {
             persona_task,
             delivery_task,
             store,
+            faults: fault_state,
             _data_lock: data_lock,
         })
+    }
+
+    /// The faults in force and the seed of their choices.
+    pub fn faults(&self) -> (faults::FaultSpec, u64) {
+        self.faults.current()
     }
 
     /// The endpoint, such as `https://127.0.0.1:7880/`.

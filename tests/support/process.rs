@@ -9,6 +9,8 @@ pub struct EmulatorProcess {
     pub child: Child,
     /// As the banner printed it.
     pub connection: String,
+    /// The banner's lines.
+    pub banner: Vec<String>,
 }
 
 impl EmulatorProcess {
@@ -29,17 +31,28 @@ impl EmulatorProcess {
             .expect("the emulator binary starts");
         let stdout = child.stdout.take().expect("stdout is piped");
         let mut lines = BufReader::new(stdout).lines();
-        let connection = loop {
+        let mut banner = Vec::new();
+        let mut connection = None;
+        // The banner ends with how to stop the emulator.
+        while !banner
+            .last()
+            .is_some_and(|l: &String| l.starts_with("Press Ctrl-C"))
+        {
             let line = lines
                 .next()
                 .expect("the emulator prints its banner")
                 .expect("the banner is text");
             if let Some(cs) = line.trim().strip_prefix("connection string") {
-                break cs.trim().to_string();
+                connection = Some(cs.trim().to_string());
             }
-        };
+            banner.push(line);
+        }
         std::thread::spawn(move || for _ in lines {});
-        EmulatorProcess { child, connection }
+        EmulatorProcess {
+            child,
+            connection: connection.expect("the banner has a connection string"),
+            banner,
+        }
     }
 
     /// The banner's connection string, parsed.
