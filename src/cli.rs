@@ -51,7 +51,7 @@ pub struct ConnectionArgs {
     #[arg(long, global = true, value_name = "DIR", help_heading = "Connection")]
     pub data_dir: Option<PathBuf>,
 
-    /// Print JSON (the chat, teams, doctor and call commands).
+    /// Print JSON (the chat, teams, faults, doctor and call commands).
     #[arg(long, global = true, help_heading = "Connection")]
     pub json: bool,
 }
