@@ -9,7 +9,7 @@
 //!   loaded to the newest.
 //!
 //! The emulator is the built binary's `emulator --tls --data-dir` in its own process. Each
-//! console is its own process (this test binary, running [`soak_console_process`]): the backend
+//! console is its own process (this test binary again, running [`soak_console_process`]): the backend
 //! and the event loop as `launch` runs them, drawing into a test terminal, typing each message
 //! into its composer. It runs 20 s in `cargo test`; `ACS_SOAK_SECONDS=60` runs it longer.
 
@@ -101,12 +101,6 @@ struct ConsoleProcess {
 impl ConsoleProcess {
     fn start(config: &ChildConfig) -> ConsoleProcess {
         let mut child = Command::new(std::env::current_exe().expect("this test binary"))
-            .args([
-                "soak_console_process",
-                "--exact",
-                "--ignored",
-                "--nocapture",
-            ])
             .env(CHILD_ENV, serde_json::to_string(config).expect("json"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -268,7 +262,26 @@ fn sender_and_index(content: &str) -> Option<(&str, u64)> {
     Some((prefix, n.parse().ok()?))
 }
 
-#[test]
+/// The test binary (`harness = false`): the soak test, or with [`CHILD_ENV`] set one of its consoles.
+/// A name filter given to `cargo test` that does not match the soak test skips it.
+fn main() {
+    if let Ok(config) = std::env::var(CHILD_ENV) {
+        return soak_console_process(&config);
+    }
+    const NAME: &str = "soak_two_consoles_and_the_python_sdk_through_faults_and_kills";
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    if !filters.is_empty() && !filters.iter().any(|f| NAME.contains(f.as_str())) {
+        println!("running 0 tests (filtered out: {NAME})");
+        return;
+    }
+    println!("running 1 test");
+    soak_two_consoles_and_the_python_sdk_through_faults_and_kills();
+    println!("test {NAME} ... ok");
+}
+
 fn soak_two_consoles_and_the_python_sdk_through_faults_and_kills() {
     let seconds = soak_seconds();
     let rt = tokio::runtime::Runtime::new().expect("a runtime");
@@ -604,13 +617,8 @@ fn soak_two_consoles_and_the_python_sdk_through_faults_and_kills() {
 /// One console of the soak run, in its own process: see the module's documentation. Its standard
 /// input takes `send TEXT` (typed into the composer, then Enter), `dump` (prints what it holds of
 /// the thread) and `quit`; it prints `open`, `queued TEXT`, `sent TEXT ID` and `failed TEXT WHY`.
-#[test]
-#[ignore = "a console of the soak test, run by it as a process of its own"]
-fn soak_console_process() {
-    let config: ChildConfig = serde_json::from_str(
-        &std::env::var(CHILD_ENV).expect("run by the soak test, which sets ACS_SOAK_CONSOLE"),
-    )
-    .expect("the console's configuration");
+fn soak_console_process(config: &str) {
+    let config: ChildConfig = serde_json::from_str(config).expect("the console's configuration");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
